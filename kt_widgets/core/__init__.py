@@ -1,0 +1,1 @@
+"""The search as plain data: no Keras, no widgets, no IPython (stdlib and numpy only)."""

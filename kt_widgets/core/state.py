@@ -1,0 +1,442 @@
+"""SearchState: the live model of one tuner's search, shared between threads.
+
+The search thread appends (trial started, epoch ended, trial ended); the UI pump
+reads consistent copies. Every change bumps `version`, records which trial
+changed, and wakes the subscribers, so a reader can ask for exactly what changed
+since the version it last saw.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# Search statuses, as shown in the dashboard header and `tuner.status`.
+IDLE = "idle"
+RUNNING = "running"
+PAUSED = "paused"
+STOPPING = "stopping"
+STOPPED = "stopped"
+FINISHED = "finished"
+FAILED = "failed"
+ACTIVE_STATUSES = (RUNNING, PAUSED, STOPPING)
+
+# Trial statuses are keras_tuner's TrialStatus strings.
+TRIAL_RUNNING = "RUNNING"
+TRIAL_COMPLETED = "COMPLETED"
+TRIAL_FAILED = "FAILED"
+
+LOG_LINES_KEPT = 2000
+
+Point = tuple[int, dict[str, float]]  # (epoch, logs)
+
+
+@dataclass
+class TrialRecord:
+    """One trial as the dashboard knows it. Mutated only under the state's lock."""
+
+    trial_id: str
+    status: str = TRIAL_RUNNING
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    best_step: int | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    # One list of (epoch, logs) per execution; a new execution starts when the
+    # epoch number does not increase (each `fit` restarts its count).
+    executions: list[list[Point]] = field(default_factory=list)
+    started: float | None = None
+    ended: float | None = None
+    message: str | None = None
+    epochs_planned: int | None = None
+
+    @property
+    def epochs_done(self) -> int:
+        return max((len(points) for points in self.executions), default=0)
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None:
+            return None
+        end = self.ended if self.ended is not None else time.time()
+        return max(0.0, end - self.started)
+
+    def copy(self) -> TrialRecord:
+        return TrialRecord(
+            trial_id=self.trial_id,
+            status=self.status,
+            hyperparameters=dict(self.hyperparameters),
+            score=self.score,
+            best_step=self.best_step,
+            metrics=dict(self.metrics),
+            executions=[list(points) for points in self.executions],
+            started=self.started,
+            ended=self.ended,
+            message=self.message,
+            epochs_planned=self.epochs_planned,
+        )
+
+
+@dataclass(frozen=True)
+class SearchSummary:
+    """What the dashboard header shows, computed in one consistent read."""
+
+    status: str
+    objective: str
+    direction: str
+    trials_total: int
+    trials_done: int
+    trials_failed: int
+    max_trials: int | None
+    running_trial: str | None
+    running_epoch: int
+    running_epochs_planned: int | None
+    elapsed: float
+    remaining_estimate: float | None
+    best_trial: str | None
+    best_score: float | None
+    error: str | None
+    error_traceback: str | None
+
+
+def is_better(score: float, than: float, direction: str) -> bool:
+    return score > than if direction == "max" else score < than
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+class SearchState:
+    """Thread-safe record of a search: trials, per-epoch logs, status, log lines."""
+
+    def __init__(
+        self,
+        objective: str = "",
+        direction: str = "min",
+        max_trials: int | None = None,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._subscribers: list[Callable[[], None]] = []
+        self.objective = objective
+        self.direction = direction
+        self.max_trials = max_trials
+        self._version = 0
+        self._status = IDLE
+        self._trials: dict[str, TrialRecord] = {}
+        # trial id -> version of its last change, oldest change first.
+        self._changes: collections.OrderedDict[str, int] = collections.OrderedDict()
+        self._space: list[dict[str, Any]] = []
+        self._space_version = 0
+        self._log: collections.deque[tuple[int, str]] = collections.deque(
+            maxlen=LOG_LINES_KEPT
+        )
+        self._log_seq = 0
+        self._started_at: float | None = None
+        self._ended_at: float | None = None
+        self._elapsed_before = 0.0  # time spent in earlier searches of this tuner
+        self._error: str | None = None
+        self._traceback: str | None = None
+        self._hp_kinds: dict[str, str] = {}  # name -> "number" or "text"
+        self._metric_names: dict[str, None] = {}
+        self._epoch_metric_names: dict[str, None] = {}
+
+    # -- subscriptions -------------------------------------------------------
+    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback()` after every change (from the changing thread).
+
+        Callbacks must be cheap and must not raise; returns an unsubscribe function.
+        """
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _changed(self, trial_id: str | None = None) -> None:
+        # Called with the lock held.
+        self._version += 1
+        if trial_id is not None:
+            self._changes[trial_id] = self._version
+            self._changes.move_to_end(trial_id)
+        for callback in self._subscribers:
+            callback()
+
+    # -- reads ---------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
+    def space_version(self) -> int:
+        return self._space_version
+
+    def space(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(row) for row in self._space]
+
+    def trial_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._trials)
+
+    def trial(self, trial_id: str) -> TrialRecord | None:
+        with self._lock:
+            record = self._trials.get(trial_id)
+            return record.copy() if record is not None else None
+
+    def trials(self, trial_ids: list[str] | None = None) -> list[TrialRecord]:
+        with self._lock:
+            ids = list(self._trials) if trial_ids is None else trial_ids
+            return [self._trials[i].copy() for i in ids if i in self._trials]
+
+    def changed_since(self, version: int) -> tuple[int, list[str]]:
+        """The current version and the ids of trials changed after `version`."""
+        with self._lock:
+            changed = []
+            for trial_id, changed_at in reversed(self._changes.items()):
+                if changed_at <= version:
+                    break
+                changed.append(trial_id)
+            changed.reverse()
+            return self._version, changed
+
+    def curves(self, trial_id: str) -> list[list[Point]]:
+        with self._lock:
+            record = self._trials.get(trial_id)
+            if record is None:
+                return []
+            return [list(points) for points in record.executions]
+
+    def hyperparameter_kinds(self) -> dict[str, str]:
+        """Hyperparameter names seen, in order, each "number" or "text"."""
+        with self._lock:
+            return dict(self._hp_kinds)
+
+    def _note_hyperparameters(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or self._hp_kinds.get(name) == "text":
+                self._hp_kinds[name] = "text"
+            else:
+                self._hp_kinds[name] = "number"
+
+    def metric_names(self) -> list[str]:
+        """Names of the final metrics reported for trials."""
+        with self._lock:
+            return list(self._metric_names)
+
+    def epoch_metric_names(self) -> list[str]:
+        """Names seen in per-epoch logs (what the curves can plot)."""
+        with self._lock:
+            return list(self._epoch_metric_names)
+
+    def log_since(self, seq: int) -> tuple[int, list[str]]:
+        """Log lines after sequence number `seq`, and the newest sequence number."""
+        with self._lock:
+            return self._log_seq, [line for s, line in self._log if s > seq]
+
+    def best(self) -> tuple[str | None, float | None]:
+        """The best COMPLETED trial with a finite score, as (trial id, score)."""
+        with self._lock:
+            return self._best()
+
+    def _best(self) -> tuple[str | None, float | None]:
+        best_id, best_score = None, None
+        for record in self._trials.values():
+            if record.status != TRIAL_COMPLETED or not _finite(record.score):
+                continue
+            if best_score is None or is_better(record.score, best_score, self.direction):
+                best_id, best_score = record.trial_id, record.score
+        return best_id, best_score
+
+    def elapsed(self) -> float:
+        with self._lock:
+            return self._elapsed()
+
+    def _elapsed(self) -> float:
+        if self._started_at is None:
+            return self._elapsed_before
+        end = self._ended_at if self._ended_at is not None else time.time()
+        return self._elapsed_before + (end - self._started_at)
+
+    def summary(self) -> SearchSummary:
+        with self._lock:
+            done = failed = 0
+            running: TrialRecord | None = None
+            durations = []
+            for record in self._trials.values():
+                if record.status == TRIAL_RUNNING:
+                    running = record
+                    continue
+                done += 1
+                if record.status in (TRIAL_FAILED, "INVALID"):
+                    failed += 1
+                if record.duration is not None and record.started is not None:
+                    durations.append(record.duration)
+            best_id, best_score = self._best()
+            remaining = None
+            if (
+                self.max_trials
+                and durations
+                and self._status in ACTIVE_STATUSES
+            ):
+                left = max(0, self.max_trials - done)
+                remaining = left * (sum(durations) / len(durations))
+                if running is not None and running.duration is not None:
+                    remaining = max(0.0, remaining - running.duration)
+            return SearchSummary(
+                status=self._status,
+                objective=self.objective,
+                direction=self.direction,
+                trials_total=len(self._trials),
+                trials_done=done,
+                trials_failed=failed,
+                max_trials=self.max_trials,
+                running_trial=running.trial_id if running else None,
+                running_epoch=running.epochs_done if running else 0,
+                running_epochs_planned=running.epochs_planned if running else None,
+                elapsed=self._elapsed(),
+                remaining_estimate=remaining,
+                best_trial=best_id,
+                best_score=best_score,
+                error=self._error,
+                error_traceback=self._traceback,
+            )
+
+    # -- writes: the search ------------------------------------------------------
+    def set_status(self, status: str) -> None:
+        with self._lock:
+            if status == self._status:
+                return
+            if status == RUNNING and self._status not in ACTIVE_STATUSES:
+                # A new search: the clock restarts, earlier time is kept.
+                self._elapsed_before = self._elapsed()
+                self._started_at, self._ended_at = time.time(), None
+                self._error = self._traceback = None
+            elif status not in ACTIVE_STATUSES and self._started_at is not None:
+                self._ended_at = self._ended_at or time.time()
+            self._status = status
+            self._changed()
+
+    def fail(self, error: str, traceback_text: str | None = None) -> None:
+        """The search ended with an exception; trials still running end FAILED."""
+        with self._lock:
+            now = time.time()
+            for record in self._trials.values():
+                if record.status == TRIAL_RUNNING:
+                    record.status = TRIAL_FAILED
+                    record.ended = now
+                    record.message = record.message or error
+                    self._changed(record.trial_id)
+            self._error, self._traceback = error, traceback_text
+            self.set_status(FAILED)
+
+    def set_space(self, rows: list[dict[str, Any]]) -> None:
+        with self._lock:
+            if rows == self._space:
+                return
+            self._space = [dict(row) for row in rows]
+            self._space_version += 1
+            self._changed()
+
+    # -- writes: trials ------------------------------------------------------------
+    def trial_started(
+        self,
+        trial_id: str,
+        hyperparameters: dict[str, Any],
+        epochs_planned: int | None = None,
+    ) -> None:
+        """A trial starts (or is retried: its earlier epochs are dropped)."""
+        with self._lock:
+            record = self._trials.get(trial_id)
+            if record is None:
+                record = self._trials[trial_id] = TrialRecord(trial_id)
+            record.status = TRIAL_RUNNING
+            record.hyperparameters = dict(hyperparameters)
+            record.executions = []
+            record.score = record.best_step = record.ended = record.message = None
+            record.metrics = {}
+            record.started = time.time()
+            record.epochs_planned = epochs_planned
+            self._note_hyperparameters(hyperparameters)
+            self._changed(trial_id)
+
+    def epoch_ended(self, trial_id: str, epoch: int, logs: dict[str, float]) -> None:
+        """Record one epoch's logs (the hot path: no I/O, no copies beyond `logs`)."""
+        with self._lock:
+            record = self._trials.get(trial_id)
+            if record is None:
+                record = self._trials[trial_id] = TrialRecord(trial_id, started=time.time())
+            executions = record.executions
+            if not executions or epoch <= executions[-1][-1][0]:
+                executions.append([])
+            executions[-1].append((epoch, logs))
+            for name in logs:
+                if name not in self._epoch_metric_names:
+                    self._epoch_metric_names[name] = None
+            self._changed(trial_id)
+
+    def trial_ended(
+        self,
+        trial_id: str,
+        status: str,
+        score: float | None = None,
+        best_step: int | None = None,
+        metrics: dict[str, float] | None = None,
+        message: str | None = None,
+        hyperparameters: dict[str, Any] | None = None,
+    ) -> None:
+        with self._lock:
+            record = self._trials.get(trial_id)
+            if record is None:
+                record = self._trials[trial_id] = TrialRecord(trial_id)
+            record.status = status
+            record.score = score
+            record.best_step = best_step
+            record.metrics = dict(metrics or {})
+            record.message = message
+            record.ended = time.time()
+            if hyperparameters is not None:
+                record.hyperparameters = dict(hyperparameters)
+            self._note_hyperparameters(record.hyperparameters)
+            for name in record.metrics:
+                self._metric_names.setdefault(name, None)
+            self._changed(trial_id)
+
+    def restore_trial(self, record: TrialRecord) -> None:
+        """Add a trial read back from disk (a reloaded project)."""
+        with self._lock:
+            self._trials[record.trial_id] = record
+            self._note_hyperparameters(record.hyperparameters)
+            for name in record.metrics:
+                self._metric_names.setdefault(name, None)
+            for points in record.executions:
+                for _, logs in points:
+                    for name in logs:
+                        self._epoch_metric_names.setdefault(name, None)
+            self._changed(record.trial_id)
+
+    def log(self, text: str) -> None:
+        """Append lines of worker output (whole lines: see `streams.LineRouter`)."""
+        if not text:
+            return
+        with self._lock:
+            for line in text.splitlines():
+                self._log_seq += 1
+                self._log.append((self._log_seq, line))
+            self._changed()

@@ -1,0 +1,54 @@
+"""The trial table as plain data: columns and one JSON-safe row per trial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kt_widgets.core.serialize import json_safe
+from kt_widgets.core.state import TrialRecord
+
+HP_PREFIX = "hp:"
+METRIC_PREFIX = "m:"
+
+_FIXED_COLUMNS = [
+    {"key": "trial_id", "label": "Trial", "kind": "id"},
+    {"key": "status", "label": "Status", "kind": "status"},
+    {"key": "score", "label": "Score", "kind": "number"},
+]
+_TAIL_COLUMNS = [
+    {"key": "best_step", "label": "Best step", "kind": "number"},
+    {"key": "epochs", "label": "Epochs", "kind": "number"},
+    {"key": "duration", "label": "Duration", "kind": "number"},
+]
+
+
+def table_columns(
+    hp_kinds: dict[str, str], metric_names: list[str]
+) -> list[dict[str, str]]:
+    """Columns: id, status, score, each hyperparameter, each final metric, timing.
+
+    `hp_kinds` maps each hyperparameter to "number" (sorts as numbers) or "text".
+    """
+    columns = list(_FIXED_COLUMNS)
+    for name, kind in hp_kinds.items():
+        columns.append({"key": HP_PREFIX + name, "label": name, "kind": kind})
+    for name in metric_names:
+        columns.append({"key": METRIC_PREFIX + name, "label": name, "kind": "number"})
+    return columns + _TAIL_COLUMNS
+
+
+def trial_row(record: TrialRecord) -> dict[str, Any]:
+    """One JSON-safe table row; non-finite numbers become "NaN" / "Infinity"."""
+    row: dict[str, Any] = {
+        "trial_id": record.trial_id,
+        "status": record.status,
+        "score": record.score,
+        "best_step": record.best_step,
+        "epochs": record.epochs_done,
+        "duration": None if record.duration is None else round(record.duration, 2),
+    }
+    for name, value in record.hyperparameters.items():
+        row[HP_PREFIX + name] = value
+    for name, value in record.metrics.items():
+        row[METRIC_PREFIX + name] = value
+    return json_safe(row)

@@ -1,0 +1,214 @@
+"""The live dashboard of one search: views fed from a SearchState by one pump thread.
+
+Threads: the search thread only appends to the SearchState. The pump thread is
+the only writer of widget traits and messages: it wakes on a change (or a
+request from a view), at most ~10 times a second, and sends what changed since
+its last push. Clicks arrive on the kernel's main thread and only call the
+control functions or set a flag for the pump.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any, Protocol
+
+import ipywidgets as widgets
+
+from kt_widgets.core import state as st
+from kt_widgets.core.serialize import json_safe
+from kt_widgets.core.state import SearchState
+from kt_widgets.core.table import table_columns, trial_row
+from kt_widgets.views.curves import CurvesView
+from kt_widgets.views.header import HeaderView
+from kt_widgets.views.log import LogView
+from kt_widgets.views.space import SpaceView
+from kt_widgets.views.table import TrialTable
+
+PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
+CLOCK_INTERVAL = 1.0  # the elapsed time ticks this often while a search runs
+
+
+class Controls(Protocol):
+    """What the buttons call (a kt_widgets tuner)."""
+
+    control: Any
+
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def _section(title: str, body: widgets.Widget) -> widgets.Widget:
+    heading = widgets.HTML(f"<b>{title}</b>")
+    return widgets.VBox([heading, body])
+
+
+class Dashboard:
+    """Header, search space, trial table, curves and log of one search."""
+
+    def __init__(self, state: SearchState, controls: Controls) -> None:
+        self.state = state
+        self._controls = controls
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._resend_rows = True
+        self._resend_curves = True
+        self._version = 0
+        self._space_version = -1
+        self._log_seq = 0
+        self._shown: list[str] = []
+        self._pushed = threading.Condition()
+        self._pushed_version = -1
+        self._sent_points: dict[tuple[str, int], int] = {}
+        self.header = HeaderView(
+            on_pause=self._call(controls.pause),
+            on_resume=self._call(controls.resume),
+            on_stop=self._call(controls.stop),
+        )
+        self.space = SpaceView()
+        self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
+        self.table.sort_descending = state.direction == "max"
+        self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
+        self.log = LogView(on_change=self._wake.set)
+        self.table.observe(lambda _change: self._wake.set(), names="selected")
+        self.widget = widgets.VBox(
+            [
+                self.header,
+                _section("Trials", self.table),
+                _section("Curves", self.curves),
+                widgets.Accordion(
+                    children=[self.space, self.log],
+                    titles=("Search space", "Log"),
+                ),
+            ]
+        )
+        self.widget.add_class("ktw-dashboard")
+        self.push()  # the first state, written before any other thread exists
+        self._unsubscribe = state.subscribe(self._wake.set)
+        self._pump = threading.Thread(target=self._run, name="kt_widgets-dashboard", daemon=True)
+        self._pump.start()
+
+    # -- display -----------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Stop updating and close the widgets."""
+        self._closed.set()
+        self._wake.set()
+        self._unsubscribe()
+        self._pump.join(timeout=2)
+        for view in (self.header, self.space, self.table, self.curves, self.log, self.widget):
+            view.close()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until the pump has pushed the state as it is now; False on timeout."""
+        target = self.state.version
+        self._wake.set()
+        with self._pushed:
+            return self._pushed.wait_for(lambda: self._pushed_version >= target, timeout)
+
+    # -- requests from views and buttons (kernel main thread) ---------------
+    def _call(self, action):
+        def run() -> None:
+            try:
+                action()
+            except RuntimeError as error:  # e.g. Pause after the search ended
+                self.state.log(f"kt_widgets: {error}")
+            self._wake.set()
+
+        return run
+
+    def _request_rows(self) -> None:
+        self._resend_rows = True
+        self._wake.set()
+
+    def _request_curves(self) -> None:
+        self._resend_curves = True
+        self._wake.set()
+
+    # -- the pump ------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._closed.is_set():
+            active = self.state.status in st.ACTIVE_STATUSES
+            self._wake.wait(CLOCK_INTERVAL if active else None)
+            if self._closed.is_set():
+                return
+            self._wake.clear()
+            version = self.state.version
+            try:
+                self.push()
+            except Exception:  # the UI must never take the search down
+                self.state.log("kt_widgets: dashboard update failed\n" + traceback.format_exc())
+            with self._pushed:
+                self._pushed_version = version
+                self._pushed.notify_all()
+            time.sleep(PUSH_INTERVAL)
+
+    def push(self) -> None:
+        """Send every view what changed since the last push."""
+        state = self.state
+        control = self._controls.control
+        summary = state.summary()
+        self.header.update(summary, control.pause_requested, control.stop_requested)
+        if state.space_version != self._space_version:
+            self._space_version = state.space_version
+            self.space.update(state.space())
+        self._push_rows(summary.best_trial)
+        self._push_curves(summary.running_trial, summary.best_trial)
+        self._log_seq, lines = state.log_since(self._log_seq)
+        self.log.add(lines)
+
+    def _push_rows(self, best_trial: str | None) -> None:
+        state = self.state
+        columns = table_columns(state.hyperparameter_kinds(), state.metric_names())
+        if columns != self.table.columns:
+            self.table.columns = columns
+        self.table.best_trial_id = best_trial or ""
+        version, changed = state.changed_since(self._version)
+        reset, self._resend_rows = self._resend_rows, False
+        if reset:
+            changed = state.trial_ids()
+        self._version = version
+        if changed or reset:
+            rows = [trial_row(record) for record in state.trials(changed)]
+            self.table.send_rows(rows, reset=reset)
+
+    def _shown_trials(self, running: str | None, best: str | None) -> list[str]:
+        if self.table.selected:
+            return list(self.table.selected)
+        return [t for t in dict.fromkeys([running, best]) if t is not None]
+
+    def _push_curves(self, running: str | None, best: str | None) -> None:
+        state = self.state
+        metrics = state.epoch_metric_names()
+        if metrics != self.curves.metrics:
+            self.curves.metrics = metrics
+            if self.curves.metric not in metrics and metrics:
+                objective = self.state.objective
+                self.curves.metric = objective if objective in metrics else metrics[0]
+        shown = self._shown_trials(running, best)
+        reset = self._resend_curves or shown != self._shown
+        self._resend_curves = False
+        if reset:
+            self._shown = shown
+            self._sent_points = {}
+        series = []
+        for trial_id in shown:
+            for execution, points in enumerate(state.curves(trial_id)):
+                sent = self._sent_points.get((trial_id, execution), 0)
+                if len(points) < sent:  # a retried trial starts its epochs again
+                    self._request_curves()
+                elif len(points) > sent:
+                    series.append(
+                        {
+                            "trial_id": trial_id,
+                            "execution": execution + 1,  # people count from 1
+                            "points": json_safe(points[sent:]),
+                        }
+                    )
+                    self._sent_points[(trial_id, execution)] = len(points)
+        if series or reset:
+            self.curves.send_series(series, reset=reset)

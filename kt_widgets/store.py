@@ -1,0 +1,54 @@
+"""Files kt_widgets keeps beside keras_tuner's own, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+from kt_widgets.core.serialize import json_restore, json_safe
+from kt_widgets.core.state import Point
+
+# Per-epoch logs of one trial, in its `trial_<id>` directory.
+CURVES_FILE = "kt_widgets_epochs.json"
+_FORMAT = 1
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    """Write `data` as JSON so that `path` is either the old or the new file, whole."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, allow_nan=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_curves(trial_dir: str, executions: list[list[Point]]) -> None:
+    data = {
+        "format": _FORMAT,
+        "executions": [
+            [[epoch, json_safe(logs)] for epoch, logs in points] for points in executions
+        ],
+    }
+    write_json_atomic(os.path.join(trial_dir, CURVES_FILE), data)
+
+
+def read_curves(trial_dir: str) -> list[list[Point]]:
+    """The per-epoch logs saved for a trial; [] when there are none."""
+    path = os.path.join(trial_dir, CURVES_FILE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return []
+    executions = data.get("executions", []) if isinstance(data, dict) else []
+    return [
+        [(int(epoch), json_restore(logs)) for epoch, logs in points]
+        for points in executions
+    ]

@@ -1,0 +1,309 @@
+"""The notebook behaviour added to keras_tuner's tuners: hooks -> state, controls.
+
+`NotebookTunerMixin` goes first in the bases of a keras_tuner tuner class. It
+extends keras_tuner through its own template methods (`pre_create_trial`,
+`on_trial_begin`, `on_epoch_end`, ...) and leaves the search loop, the oracle and
+the saved files to keras_tuner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+from typing import Any
+
+from keras_tuner.src.engine import oracle as oracle_module
+
+from kt_widgets import kernel, store
+from kt_widgets.core import state as st
+from kt_widgets.core.control import SearchControl
+from kt_widgets.core.space import space_rows
+from kt_widgets.core.state import SearchState, TrialRecord
+from kt_widgets.core.streams import routed_output
+from kt_widgets.core.text import format_duration, format_score
+from kt_widgets.runner import (
+    SearchRunner,
+    capture_keras_context,
+    release_leaked_oracle_lock,
+)
+
+
+class _StopSearch(Exception):
+    """Ends keras_tuner's search loop between trials after a stop request."""
+
+
+class _SilentDisplay(oracle_module.Display):
+    """keras_tuner's oracle Display without output.
+
+    The stock one prints tables and calls `clear_output()`, which from a
+    background thread clears whichever cell is running. Its state (kept in the
+    oracle's saved file) is inherited unchanged.
+    """
+
+    def on_trial_begin(self, trial) -> None:
+        pass
+
+    def on_trial_end(self, trial) -> None:
+        pass
+
+
+def _trial_metrics(trial) -> dict[str, float]:
+    metrics = {}
+    for name in trial.metrics.metrics:
+        value = trial.metrics.get_last_value(name)
+        if value is not None:
+            metrics[name] = float(value)
+    return metrics
+
+
+class NotebookTunerMixin:
+    """Background search, live state and controls for a keras_tuner tuner."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        objective = self.oracle.objective
+        self.search_state = SearchState(
+            objective=getattr(objective, "name", ""),
+            direction=getattr(objective, "direction", "min"),
+            max_trials=self.oracle.max_trials,
+        )
+        self.control = SearchControl()
+        self._runner = SearchRunner(self.project_name)
+        self._search_error: BaseException | None = None
+        self._fit_epochs: int | None = None
+        self._trial_lines = True
+        self._trial_dirs: dict[str, str] = {}
+        silent = _SilentDisplay(self.oracle, verbose=self.oracle.verbose)
+        silent.set_state(self.oracle._display.get_state())
+        self.oracle._display = silent
+        self._record_space()
+        self._restore_trials()
+
+    # -- public API ---------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """The search's status: idle, running, paused, stopping, stopped, finished or failed."""
+        return self.search_state.status
+
+    def search(self, *fit_args: Any, background: bool | None = None, **fit_kwargs: Any):
+        """Performs a search for best hyperparameter configurations.
+
+        In a Jupyter kernel the search runs in this tuner's own background thread
+        and `search` returns at once, showing the live dashboard; elsewhere it
+        runs in the foreground, as keras_tuner's does.
+
+        Args:
+            *fit_args: Positional arguments passed to `run_trial`, e.g. the data.
+            background: bool or None. Run in the background thread (True), in the
+                calling thread (False), or decide by whether a Jupyter kernel is
+                there (None). Defaults to None.
+            **fit_kwargs: Keyword arguments passed to `run_trial`. In the
+                background `verbose` is forced to 0 for `fit`, since progress bars
+                from a thread would print into other cells.
+        """
+        if background is None:
+            background = kernel.widget_frontend_available()
+        if self._runner.busy or self.status in st.ACTIVE_STATUSES:
+            raise RuntimeError(
+                f"This tuner's search is {self.status}: call tuner.wait() to let it "
+                "finish, or tuner.stop() to end it, before calling search() again."
+            )
+        verbose = fit_kwargs.get("verbose", 1)
+        self._trial_lines = verbose not in (0, False)
+        if background:
+            fit_kwargs["verbose"] = 0
+        epochs = fit_kwargs.get("epochs")
+        self._fit_epochs = epochs if isinstance(epochs, int) else None
+        self._search_error = None
+        self.control.reset()
+        self.search_state.max_trials = self.oracle.max_trials
+        self.search_state.set_status(st.RUNNING)
+        if not background:
+            self._run_search(fit_args, fit_kwargs, background=False)
+            return None
+        apply_keras_context = capture_keras_context()
+
+        def job() -> None:
+            apply_keras_context()
+            self._run_search(fit_args, fit_kwargs, background=True)
+
+        self._runner.submit(job)
+        self._on_background_search_started()
+        return None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Blocks until the search ends, and raises the error it ended with.
+
+        A click on the dashboard cannot reach the kernel while the cell that
+        calls `wait()` runs: call it in a later cell, or use the Python methods.
+
+        Args:
+            timeout: float or None. Seconds to wait at most. Defaults to None.
+
+        Returns:
+            True if no search is running any more, False if `timeout` passed.
+        """
+        finished = self._runner.wait(timeout)
+        if finished and self._search_error is not None:
+            raise self._search_error
+        return finished
+
+    def pause(self) -> None:
+        """Pauses the search at the next training batch (or before the next trial)."""
+        self._require_status("pause", (st.RUNNING, st.PAUSED))
+        self.control.pause()
+
+    def resume(self) -> None:
+        """Resumes a paused search where it stopped."""
+        self._require_status("resume", (st.RUNNING, st.PAUSED))
+        self.control.resume()
+
+    def stop(self) -> None:
+        """Lets the running trial finish, then ends the search; no new trial starts."""
+        self._require_status("stop", st.ACTIVE_STATUSES)
+        self.control.stop()
+        self.search_state.set_status(st.STOPPING)
+
+    # -- keras_tuner hooks --------------------------------------------------
+    def pre_create_trial(self) -> None:
+        super().pre_create_trial()
+        self._hold_if_paused()
+        if self.control.stop_requested:
+            raise _StopSearch()
+
+    def on_trial_begin(self, trial) -> None:
+        super().on_trial_begin(trial)
+        values = dict(trial.hyperparameters.values)
+        planned = values.get("tuner/epochs", self._fit_epochs)
+        self._record_space()
+        self.search_state.trial_started(trial.trial_id, values, epochs_planned=planned)
+        self._trial_dirs[trial.trial_id] = self.get_trial_dir(trial.trial_id)
+
+    def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
+        super().on_epoch_begin(trial, model, epoch, logs=logs)
+        if self.control.pause_requested:
+            self._hold_if_paused()
+
+    def on_batch_end(self, trial, model, batch, logs=None) -> None:
+        super().on_batch_end(trial, model, batch, logs=logs)
+        if self.control.pause_requested:  # the per-batch cost: one Event check
+            self._hold_if_paused()
+
+    def on_epoch_end(self, trial, model, epoch, logs=None) -> None:
+        super().on_epoch_end(trial, model, epoch, logs=logs)
+        values = {}
+        for name, value in (logs or {}).items():
+            with contextlib.suppress(TypeError, ValueError):
+                values[name] = float(value)
+        self.search_state.epoch_ended(trial.trial_id, int(epoch), values)
+        self._save_curves(trial.trial_id)
+        if self.control.pause_requested:
+            self._hold_if_paused()
+
+    def on_trial_end(self, trial) -> None:
+        super().on_trial_end(trial)
+        ended = self.oracle.get_trial(trial.trial_id)
+        score = ended.score
+        self.search_state.trial_ended(
+            ended.trial_id,
+            ended.status,
+            score=None if score is None else float(score),
+            best_step=ended.best_step,
+            metrics=_trial_metrics(ended),
+            message=ended.message,
+            hyperparameters=dict(ended.hyperparameters.values),
+        )
+        if self._trial_lines:
+            print(self._trial_line(ended.trial_id), flush=True)
+
+    # -- internals ------------------------------------------------------------
+    def _on_background_search_started(self) -> None:
+        """Called in the caller's thread once a background search is submitted."""
+
+    def _require_status(self, action: str, allowed: tuple[str, ...]) -> None:
+        if self.status not in allowed:
+            raise RuntimeError(f"Cannot {action}: the search is {self.status}.")
+
+    def _hold_if_paused(self) -> None:
+        def on_release() -> None:
+            stopping = self.control.stop_requested
+            self.search_state.set_status(st.STOPPING if stopping else st.RUNNING)
+
+        self.control.hold_while_paused(
+            on_hold=lambda: self.search_state.set_status(st.PAUSED),
+            on_release=on_release,
+        )
+
+    def _run_search(self, fit_args, fit_kwargs, background: bool) -> None:
+        output = routed_output(self.search_state.log) if background else contextlib.nullcontext()
+        with output:
+            try:
+                super().search(*fit_args, **fit_kwargs)
+            except _StopSearch:
+                self.on_search_end()
+                self.search_state.set_status(st.STOPPED)
+            except BaseException as error:
+                release_leaked_oracle_lock(self.oracle)
+                self._search_error = error
+                self.search_state.fail(
+                    f"{type(error).__name__}: {error}", traceback.format_exc()
+                )
+                if not background:
+                    raise
+            else:
+                stopped = self.control.stop_requested
+                self.search_state.set_status(st.STOPPED if stopped else st.FINISHED)
+
+    def _record_space(self) -> None:
+        self.search_state.set_space(space_rows(self.oracle.hyperparameters.get_config()))
+
+    def _save_curves(self, trial_id: str) -> None:
+        trial_dir = self._trial_dirs.get(trial_id)
+        if trial_dir is None:
+            return
+        try:
+            store.write_curves(trial_dir, self.search_state.curves(trial_id))
+        except OSError as error:  # a full disk must not fail the trial
+            self.search_state.log(f"kt_widgets: could not save epochs of trial {trial_id}: {error}")
+
+    def _restore_trials(self) -> None:
+        """Show the trials of a reloaded project (overwrite=False), with their curves."""
+        for trial_id in sorted(self.oracle.trials, key=_trial_sort_key):
+            trial = self.oracle.trials[trial_id]
+            trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")
+            try:
+                executions = store.read_curves(trial_dir)
+            except (OSError, ValueError) as error:
+                self.search_state.log(f"kt_widgets: unreadable epochs of trial {trial_id}: {error}")
+                executions = []
+            score = trial.score
+            self.search_state.restore_trial(
+                TrialRecord(
+                    trial_id=trial_id,
+                    status=trial.status,
+                    hyperparameters=dict(trial.hyperparameters.values),
+                    score=None if score is None else float(score),
+                    best_step=trial.best_step,
+                    metrics=_trial_metrics(trial),
+                    executions=executions,
+                    message=trial.message,
+                )
+            )
+
+    def _trial_line(self, trial_id: str) -> str:
+        summary = self.search_state.summary()
+        record = self.search_state.trial(trial_id)
+        of = f"/{summary.max_trials}" if summary.max_trials else ""
+        line = f"Trial {trial_id} {record.status}"
+        if record.score is not None:
+            line += f" {summary.objective}={format_score(record.score)}"
+        line += f" [{format_duration(record.duration)}]"
+        if summary.best_trial is not None:
+            line += f" | best {format_score(summary.best_score)} (trial {summary.best_trial})"
+        return line + f" | {summary.trials_done}{of} trials done"
+
+
+def _trial_sort_key(trial_id: str):
+    return (0, int(trial_id), "") if trial_id.isdigit() else (1, 0, trial_id)
+

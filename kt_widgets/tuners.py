@@ -1,0 +1,64 @@
+"""The public tuner classes: keras_tuner's, with the notebook behaviour and dashboard.
+
+This is where the Keras side (`tuner.py`) and the UI side (`dashboard.py`) meet.
+"""
+
+from __future__ import annotations
+
+import keras_tuner
+
+from kt_widgets import kernel
+from kt_widgets.dashboard import Dashboard
+from kt_widgets.tuner import NotebookTunerMixin
+
+
+class _DashboardMixin(NotebookTunerMixin):
+    """Shows the live dashboard for a background search, and on `display(tuner)`."""
+
+    _dashboard: Dashboard | None = None
+
+    @property
+    def dashboard(self) -> Dashboard:
+        """The live dashboard of this tuner (created on first use)."""
+        if self._dashboard is None:
+            self._dashboard = Dashboard(self.search_state, self)
+        return self._dashboard
+
+    def wait(self, timeout: float | None = None) -> bool:
+        try:
+            return super().wait(timeout)
+        finally:
+            if self._dashboard is not None:
+                # What the user sees once wait() returns is the final state.
+                self._dashboard.flush()
+
+    def _on_background_search_started(self) -> None:
+        if kernel.widget_frontend_available():  # a script has nowhere to show it
+            kernel.show(self.dashboard)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.dashboard._repr_mimebundle_(**kwargs)
+
+
+class Tuner(_DashboardMixin, keras_tuner.Tuner):
+    """`keras_tuner.Tuner` with a background search and a live dashboard.
+
+    Takes exactly the arguments of `keras_tuner.Tuner`; use it with any oracle
+    and with a custom `run_trial`.
+    """
+
+
+class RandomSearch(_DashboardMixin, keras_tuner.RandomSearch):
+    """`keras_tuner.RandomSearch` with a background search and a live dashboard."""
+
+
+class BayesianOptimization(_DashboardMixin, keras_tuner.BayesianOptimization):
+    """`keras_tuner.BayesianOptimization` with a background search and a live dashboard."""
+
+
+class Hyperband(_DashboardMixin, keras_tuner.Hyperband):
+    """`keras_tuner.Hyperband` with a background search and a live dashboard."""
+
+
+class GridSearch(_DashboardMixin, keras_tuner.GridSearch):
+    """`keras_tuner.GridSearch` with a background search and a live dashboard."""

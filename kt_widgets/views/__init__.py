@@ -1,0 +1,1 @@
+"""Dashboard parts (ipywidgets and anywidget); they know the core, never Keras."""

@@ -1,0 +1,53 @@
+"""The search's own output (keras_tuner notes, warnings, one line per trial)."""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+from typing import Callable
+
+import ipywidgets as widgets
+
+LINES_SHOWN = 200
+
+
+class LogView(widgets.VBox):
+    """The last lines the search thread wrote; "Clear log" hides what came before.
+
+    Only the dashboard's pump thread writes the widget: a click records the
+    request, and the pump applies it before adding newer lines.
+    """
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        self._lines: list[str] = []
+        self._clear = threading.Event()
+        self.text = widgets.HTML()
+        self.text.add_class("ktw-log")
+        self.clear_button = widgets.Button(description="Clear log", icon="eraser")
+        self.clear_button.layout.width = "110px"
+
+        def request_clear(_button) -> None:
+            self._clear.set()
+            on_change()
+
+        self.clear_button.on_click(request_clear)
+        super().__init__([self.text, self.clear_button])
+
+    @property
+    def lines(self) -> list[str]:
+        return list(self._lines)
+
+    def add(self, lines: list[str]) -> None:
+        changed = bool(lines)
+        if self._clear.is_set():
+            self._clear.clear()
+            self._lines = []
+            changed = True
+        if not changed:
+            return
+        self._lines = (self._lines + lines)[-LINES_SHOWN:]
+        body = escape("\n".join(self._lines)) or "(no output)"
+        self.text.value = (
+            '<pre style="max-height:180px;overflow:auto;font-size:11px;margin:0">'
+            f"{body}</pre>"
+        )

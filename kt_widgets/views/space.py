@@ -1,0 +1,31 @@
+"""The search-space summary as an HTML table."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from kt_widgets.core.space import SPACE_COLUMNS
+
+
+def space_html(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<div class="ktw-space-empty">The search space is empty until the model is built.</div>'
+    head = "".join(f"<th>{escape(c)}</th>" for c in SPACE_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(row.get(c, '')))}</td>" for c in SPACE_COLUMNS) + "</tr>"
+        for row in rows
+    )
+    return (
+        '<table class="ktw-space" style="border-collapse:collapse;font-size:12px">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+class SpaceView(widgets.HTML):
+    """Every hyperparameter: type, range or choices, step, sampling, default, condition."""
+
+    def update(self, rows: list[dict[str, Any]]) -> None:
+        self.value = space_html(rows)

@@ -1,0 +1,168 @@
+"""The dashboard fed from a SearchState by hand: no Keras, real widgets."""
+
+import time
+
+import pytest
+
+from kt_widgets.core import state as st
+from kt_widgets.core.control import SearchControl
+from kt_widgets.core.state import SearchState
+from kt_widgets.dashboard import Dashboard
+
+
+class Controls:
+    """Stands in for a tuner: the buttons' targets."""
+
+    def __init__(self, state):
+        self.state = state
+        self.control = SearchControl()
+        self.calls = []
+
+    def pause(self):
+        self.calls.append("pause")
+        self.control.pause()
+
+    def resume(self):
+        self.calls.append("resume")
+        self.control.resume()
+
+    def stop(self):
+        self.calls.append("stop")
+        raise RuntimeError("Cannot stop: the search is finished.")
+
+
+def record_messages(widget):
+    """What the widget sends to the browser (the comm has no browser here)."""
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    return sent
+
+
+@pytest.fixture
+def dashboard():
+    state = SearchState(objective="val_accuracy", direction="max", max_trials=4)
+    board = Dashboard(state, Controls(state))
+    board.close()  # no pump thread: the tests call push() themselves
+    return board
+
+
+def finish_trial(state, trial_id, score, epochs=2, hps=None):
+    state.trial_started(trial_id, hps or {"units": 32, "act": "relu"})
+    for epoch in range(epochs):
+        state.epoch_ended(trial_id, epoch, {"loss": 1.0 - 0.1 * epoch, "val_accuracy": score})
+    state.trial_ended(trial_id, "COMPLETED", score=score, best_step=epochs - 1,
+                      metrics={"val_accuracy": score})
+
+
+def test_rows_travel_as_deltas_of_the_changed_trials_only(dashboard):
+    state = dashboard.state
+    rows = record_messages(dashboard.table)
+    for trial_id in range(10):
+        finish_trial(state, str(trial_id), 0.5 + trial_id / 100)
+    dashboard.push()
+    assert len(rows[-1]["rows"]) == 10
+    state.trial_started("10", {"units": 64, "act": "tanh"})
+    state.epoch_ended("10", 0, {"loss": 0.9})
+    dashboard.push()
+    assert rows[-1]["reset"] is False
+    assert [row["trial_id"] for row in rows[-1]["rows"]] == ["10"]
+    count = len(rows)
+    dashboard.push()  # nothing changed: nothing sent
+    assert len(rows) == count
+    assert dashboard.table.best_trial_id == "9"
+    assert "hp:units" in [c["key"] for c in dashboard.table.columns]
+
+
+def test_a_new_view_gets_every_row_again(dashboard):
+    state = dashboard.state
+    rows = record_messages(dashboard.table)
+    finish_trial(state, "0", 0.9)
+    dashboard.push()
+    dashboard.table._handle_message(dashboard.table, {"type": "ready"}, [])
+    dashboard.push()
+    assert rows[-1]["reset"] is True and [r["trial_id"] for r in rows[-1]["rows"]] == ["0"]
+
+
+def test_curves_follow_the_running_and_best_trial_then_the_selection(dashboard):
+    state = dashboard.state
+    series = record_messages(dashboard.curves)
+    finish_trial(state, "0", 0.9)
+    finish_trial(state, "1", 0.8)
+    state.trial_started("2", {"units": 16, "act": "relu"})
+    state.epoch_ended("2", 0, {"loss": 1.2})
+    dashboard.push()
+    assert {s["trial_id"] for s in series[-1]["series"]} == {"0", "2"}  # best and running
+    assert dashboard.curves.metrics == ["loss", "val_accuracy"]
+    assert dashboard.curves.metric == "val_accuracy"  # the objective, once it is logged
+    state.epoch_ended("2", 1, {"loss": 1.1})
+    dashboard.push()
+    assert series[-1]["reset"] is False
+    assert series[-1]["series"] == [
+        {"trial_id": "2", "execution": 1, "points": [[1, {"loss": 1.1}]]}
+    ]
+    dashboard.table.selected = ["1"]
+    dashboard.push()
+    assert series[-1]["reset"] is True
+    assert [s["trial_id"] for s in series[-1]["series"]] == ["1"]
+
+
+def test_header_escapes_user_text_and_shows_the_error(dashboard):
+    state = dashboard.state
+    state.objective = "<img src=x onerror=alert(1)>"
+    state.set_status(st.RUNNING)
+    finish_trial(state, "0", 0.7)
+    state.fail("ValueError: <b>bad</b> & worse", "Traceback: <script>")
+    dashboard.push()
+    html = dashboard.header.text.value
+    assert "<img" not in html and "&lt;img src=x" in html
+    assert "&lt;b&gt;bad&lt;/b&gt; &amp; worse" in html and "<script>" not in html
+    assert 'data-status="failed"' in html
+    assert dashboard.header.pause_button.disabled and dashboard.header.stop_button.disabled
+
+
+def test_buttons_call_the_controls_and_follow_the_status(dashboard):
+    state, controls = dashboard.state, dashboard._controls
+    state.set_status(st.RUNNING)
+    dashboard.push()
+    assert not dashboard.header.pause_button.disabled
+    assert dashboard.header.resume_button.disabled
+    dashboard.header.pause_button.click()
+    assert controls.calls == ["pause"] and controls.control.pause_requested
+    dashboard.push()
+    assert "pausing…" in dashboard.header.text.value
+    assert dashboard.header.pause_button.disabled and not dashboard.header.resume_button.disabled
+    dashboard.header.resume_button.click()
+    assert not controls.control.pause_requested
+    dashboard.header.stop_button.click()  # its RuntimeError goes to the log
+    dashboard.push()
+    assert "kt_widgets: Cannot stop: the search is finished." in dashboard.log.lines
+
+
+def test_space_and_log_escape_html(dashboard):
+    state = dashboard.state
+    state.set_space([{"name": "<u>units</u>", "type": "Int", "range": "1 … 2", "step": "1",
+                      "sampling": "linear", "default": "1", "condition": ""}])
+    state.log("warning: <script>alert(1)</script>")
+    dashboard.push()
+    assert "&lt;u&gt;units&lt;/u&gt;" in dashboard.space.value
+    assert "<script>" not in dashboard.log.text.value
+    dashboard.log.clear_button.click()
+    state.log("newer")
+    dashboard.push()
+    assert dashboard.log.lines == ["newer"]
+
+
+def test_the_pump_thread_updates_the_widgets_live():
+    state = SearchState(objective="loss", max_trials=2)
+    board = Dashboard(state, Controls(state))
+    try:
+        state.set_status(st.RUNNING)
+        finish_trial(state, "0", 0.3)
+        assert board.flush(timeout=5)
+        assert 'data-status="running"' in board.header.text.value
+        assert "<b>1 / 2</b> trials" in board.header.text.value
+        assert board.header.progress.value == pytest.approx(0.5)
+    finally:
+        board.close()
+    started = time.monotonic()
+    assert not board._pump.is_alive() and time.monotonic() - started < 3

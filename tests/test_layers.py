@@ -1,0 +1,51 @@
+"""The dependency direction of DESIGN.md: core <- keras side / UI side <- wiring."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "kt_widgets"
+KERAS = {"keras", "keras_tuner", "tensorflow"}
+UI = {"ipywidgets", "anywidget", "traitlets"}
+IPYTHON = {"IPython"}
+
+
+def imports_of(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def top_levels(names):
+    return {name.split(".")[0] for name in names}
+
+
+def kt_modules(names):
+    return {name for name in names if name.startswith("kt_widgets.")}
+
+
+def test_core_imports_only_the_standard_library_and_itself():
+    for path in (PACKAGE / "core").glob("*.py"):
+        names = imports_of(path)
+        assert not top_levels(names) & (KERAS | UI | IPYTHON), path.name
+        assert all(m.startswith("kt_widgets.core") for m in kt_modules(names)), path.name
+
+
+def test_keras_side_never_imports_widgets():
+    for name in ("tuner.py", "runner.py", "store.py"):
+        names = imports_of(PACKAGE / name)
+        assert not top_levels(names) & UI, name
+        assert not any(m.startswith(("kt_widgets.views", "kt_widgets.dashboard", "kt_widgets.tuners"))
+                       for m in kt_modules(names)), name
+
+
+def test_ui_side_never_imports_keras():
+    paths = [*(PACKAGE / "views").glob("*.py"), PACKAGE / "dashboard.py"]
+    for path in paths:
+        names = imports_of(path)
+        assert not top_levels(names) & KERAS, path.name
+        assert not any(m in ("kt_widgets.tuner", "kt_widgets.runner", "kt_widgets.store",
+                             "kt_widgets.tuners") for m in kt_modules(names)), path.name

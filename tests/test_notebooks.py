@@ -1,0 +1,57 @@
+"""The notebooks in notebooks/ are documentation that runs: execute them headless."""
+
+import re
+import shutil
+from pathlib import Path
+
+import nbclient
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+pytestmark = pytest.mark.keras
+
+
+def execute(name, tmp_path):
+    shutil.copy(NOTEBOOKS / name, tmp_path / name)
+    notebook = nbformat.read(tmp_path / name, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", store_widget_state=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    return notebook
+
+
+def text_outputs(notebook):
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text") or output.get("data", {}).get("text/plain", ""))
+    return "\n".join(texts)
+
+
+def widget_states(notebook):
+    states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    return [model["state"] for model in states.values()]
+
+
+def test_quickstart_tunes_the_digits_live_to_90_percent(tmp_path):
+    notebook = execute("quickstart.ipynb", tmp_path)
+    text = text_outputs(notebook)
+    assert "finished" in text
+    best = float(re.search(r"best val_accuracy: ([0-9.]+)", text).group(1))
+    assert best >= 0.9
+    # The dashboard's final widget state, written from the pump thread.
+    states = widget_states(notebook)
+    header = next(s["value"] for s in states if "ktw-header" in s.get("value", ""))
+    assert 'data-status="finished"' in header and "<b>6 / 6</b> trials" in header
+    table = next(s for s in states if "best_trial_id" in s)
+    assert table["best_trial_id"] != ""
+    assert {"hp:learning_rate", "m:val_accuracy"} <= {c["key"] for c in table["columns"]}
+    curves = next(s for s in states if "log_scale" in s)
+    assert curves["metric"] == "val_accuracy"
+    # Trial files and our per-epoch logs are on disk beside each trial.
+    saved = sorted((tmp_path / "runs" / "quickstart").glob("trial_*/kt_widgets_epochs.json"))
+    assert len(saved) == 6

@@ -1,0 +1,155 @@
+"""SearchState: the core model of a search, with no Keras and no widgets."""
+
+import math
+import threading
+
+from kt_widgets.core import state as st
+from kt_widgets.core.state import SearchState
+
+
+def test_epochs_group_into_executions_when_the_count_restarts():
+    state = SearchState()
+    state.trial_started("0", {"x": 1})
+    for epoch in (0, 1, 0, 1):  # two fits of two epochs (executions_per_trial=2)
+        state.epoch_ended("0", epoch, {"loss": 1.0 / (epoch + 1)})
+    curves = state.curves("0")
+    assert [[e for e, _ in points] for points in curves] == [[0, 1], [0, 1]]
+
+
+def test_a_curve_may_start_after_epoch_zero():
+    # Hyperband's promoted trials fit with initial_epoch=1.
+    state = SearchState()
+    state.trial_started("4", {})
+    state.epoch_ended("4", 1, {"loss": 0.5})
+    state.epoch_ended("4", 2, {"loss": 0.4})
+    assert state.curves("4") == [[(1, {"loss": 0.5}), (2, {"loss": 0.4})]]
+
+
+def test_a_retried_trial_starts_its_curves_again():
+    state = SearchState()
+    state.trial_started("0", {"x": 1})
+    state.epoch_ended("0", 0, {"loss": 1.0})
+    state.trial_ended("0", "INVALID", message="boom")
+    state.trial_started("0", {"x": 1})
+    assert state.curves("0") == []
+    assert state.trial("0").status == "RUNNING"
+    assert state.trial("0").message is None
+
+
+def test_changed_since_lists_only_trials_changed_after_a_version():
+    state = SearchState()
+    state.trial_started("0", {})
+    state.trial_started("1", {})
+    version, changed = state.changed_since(0)
+    assert changed == ["0", "1"]
+    state.epoch_ended("0", 0, {"loss": 1.0})
+    newer, changed = state.changed_since(version)
+    assert changed == ["0"]
+    assert state.changed_since(newer) == (newer, [])
+
+
+def test_best_skips_nan_failed_and_running_trials_and_follows_direction():
+    state = SearchState(objective="val_my_score", direction="max")
+    for trial_id, status, score in [
+        ("0", "COMPLETED", 0.5),
+        ("1", "COMPLETED", math.nan),
+        ("2", "FAILED", None),
+        ("3", "COMPLETED", 0.7),
+        ("4", "COMPLETED", 0.6),
+    ]:
+        state.trial_started(trial_id, {})
+        state.trial_ended(trial_id, status, score=score)
+    state.trial_started("5", {})  # running
+    assert state.best() == ("3", 0.7)
+    state.direction = "min"
+    assert state.best() == ("0", 0.5)
+
+
+def test_no_best_without_a_completed_trial():
+    state = SearchState()
+    state.trial_started("0", {})
+    state.trial_ended("0", "FAILED", message="ValueError")
+    assert state.best() == (None, None)
+    summary = state.summary()
+    assert summary.best_trial is None
+    assert summary.trials_done == 1 and summary.trials_failed == 1
+
+
+def test_summary_counts_and_running_epoch():
+    state = SearchState(objective="loss", max_trials=4)
+    state.set_status(st.RUNNING)
+    state.trial_started("0", {})
+    state.trial_ended("0", "COMPLETED", score=1.0)
+    state.trial_started("1", {}, epochs_planned=5)
+    state.epoch_ended("1", 0, {"loss": 2.0})
+    state.epoch_ended("1", 1, {"loss": 1.5})
+    summary = state.summary()
+    assert (summary.trials_total, summary.trials_done, summary.max_trials) == (2, 1, 4)
+    assert (summary.running_trial, summary.running_epoch) == ("1", 2)
+    assert summary.running_epochs_planned == 5
+    assert summary.remaining_estimate is not None
+
+
+def test_fail_ends_running_trials_and_records_the_error():
+    state = SearchState()
+    state.set_status(st.RUNNING)
+    state.trial_started("0", {})
+    state.fail("FatalValueError: bad", "Traceback ...")
+    assert state.status == st.FAILED
+    assert state.trial("0").status == "FAILED"
+    assert state.summary().error == "FatalValueError: bad"
+    state.set_status(st.RUNNING)  # a new search clears the error
+    assert state.error is None
+
+
+def test_hyperparameter_kinds_turn_text_on_any_non_number():
+    state = SearchState()
+    state.trial_started("0", {"units": 32, "act": "relu", "flag": True})
+    state.trial_started("1", {"units": 64, "act": "tanh", "flag": False})
+    assert state.hyperparameter_kinds() == {"units": "number", "act": "text", "flag": "text"}
+
+
+def test_log_keeps_lines_in_order():
+    state = SearchState()
+    state.log("one")
+    seq, lines = state.log_since(0)
+    state.log("two")
+    state.log("three")
+    assert lines == ["one"]
+    assert state.log_since(seq)[1] == ["two", "three"]
+
+
+def test_subscribers_are_called_on_change_until_unsubscribed():
+    state = SearchState()
+    calls = []
+    unsubscribe = state.subscribe(lambda: calls.append(1))
+    state.trial_started("0", {})
+    unsubscribe()
+    state.trial_started("1", {})
+    assert calls == [1]
+
+
+def test_concurrent_writers_and_a_reader_lose_nothing():
+    state = SearchState()
+    for t in range(4):
+        state.trial_started(str(t), {})
+    reads = []
+
+    def write(trial_id):
+        for epoch in range(500):
+            state.epoch_ended(trial_id, epoch, {"loss": float(epoch)})
+
+    def read():
+        for _ in range(200):
+            for record in state.trials():
+                points = record.executions[0] if record.executions else []
+                reads.append([e for e, _ in points] == list(range(len(points))))
+
+    threads = [threading.Thread(target=write, args=(str(t),)) for t in range(4)]
+    threads.append(threading.Thread(target=read))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(reads)
+    assert [len(state.curves(str(t))[0]) for t in range(4)] == [500] * 4
