@@ -552,5 +552,4 @@ function render({ model, el }) {
   };
 }
 
-export { render };
 export default { render };

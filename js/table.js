@@ -388,5 +388,4 @@ function render({ model, el }) {
   };
 }
 
-export { render };
 export default { render };

@@ -28,6 +28,7 @@ from kt_widgets.views.table import TrialTable
 
 PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
 CLOCK_INTERVAL = 1.0  # the elapsed time ticks this often while a search runs
+IDLE_EXIT = 30.0  # an idle pump thread ends after this long; a change restarts it
 
 
 class Controls(Protocol):
@@ -71,8 +72,8 @@ class Dashboard:
         self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
         self.table.sort_descending = state.direction == "max"
         self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
-        self.log = LogView(on_change=self._wake.set)
-        self.table.observe(lambda _change: self._wake.set(), names="selected")
+        self.log = LogView(on_change=self._poke)
+        self.table.observe(lambda _change: self._poke(), names="selected")
         self.widget = widgets.VBox(
             [
                 self.header,
@@ -86,9 +87,10 @@ class Dashboard:
         )
         self.widget.add_class("ktw-dashboard")
         self.push()  # the first state, written before any other thread exists
-        self._unsubscribe = state.subscribe(self._wake.set)
-        self._pump = threading.Thread(target=self._run, name="kt_widgets-dashboard", daemon=True)
-        self._pump.start()
+        self._pump: threading.Thread | None = None
+        self._pump_lock = threading.Lock()
+        self._unsubscribe = state.subscribe(self._poke)
+        self._poke()
 
     # -- display -----------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
@@ -99,14 +101,16 @@ class Dashboard:
         self._closed.set()
         self._wake.set()
         self._unsubscribe()
-        self._pump.join(timeout=2)
+        pump = self._pump
+        if pump is not None:
+            pump.join(timeout=2)
         for view in (self.header, self.space, self.table, self.curves, self.log, self.widget):
             view.close()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the pump has pushed the state as it is now; False on timeout."""
         target = self.state.version
-        self._wake.set()
+        self._poke()
         with self._pushed:
             return self._pushed.wait_for(lambda: self._pushed_version >= target, timeout)
 
@@ -117,25 +121,44 @@ class Dashboard:
                 action()
             except RuntimeError as error:  # e.g. Pause after the search ended
                 self.state.log(f"kt_widgets: {error}")
-            self._wake.set()
+            self._poke()
 
         return run
 
     def _request_rows(self) -> None:
         self._resend_rows = True
-        self._wake.set()
+        self._poke()
 
     def _request_curves(self) -> None:
         self._resend_curves = True
-        self._wake.set()
+        self._poke()
 
     # -- the pump ------------------------------------------------------------
+    def _poke(self) -> None:
+        """Wake the pump, starting it if it went idle (called on every state change)."""
+        self._wake.set()
+        if self._pump is not None:
+            return
+        with self._pump_lock:
+            if self._pump is None and not self._closed.is_set():
+                self._pump = threading.Thread(
+                    target=self._run, name="kt_widgets-dashboard", daemon=True
+                )
+                self._pump.start()
+
     def _run(self) -> None:
+        # The thread ends when nothing happened for IDLE_EXIT seconds, so that
+        # dashboards of finished searches hold no thread.
         while not self._closed.is_set():
             active = self.state.status in st.ACTIVE_STATUSES
-            self._wake.wait(CLOCK_INTERVAL if active else None)
+            woke = self._wake.wait(CLOCK_INTERVAL if active else IDLE_EXIT)
             if self._closed.is_set():
-                return
+                break
+            if not woke and not active:
+                with self._pump_lock:
+                    if not self._wake.is_set():  # else a change raced in: go on
+                        self._pump = None
+                        return
             self._wake.clear()
             version = self.state.version
             try:
@@ -152,7 +175,6 @@ class Dashboard:
         state = self.state
         control = self._controls.control
         summary = state.summary()
-        self.header.update(summary, control.pause_requested, control.stop_requested)
         if state.space_version != self._space_version:
             self._space_version = state.space_version
             self.space.update(state.space())
@@ -160,6 +182,8 @@ class Dashboard:
         self._push_curves(summary.running_trial, summary.best_trial)
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines)
+        # The header last: when it says "finished", the rows are already sent.
+        self.header.update(summary, control.pause_requested, control.stop_requested)
 
     def _push_rows(self, best_trial: str | None) -> None:
         state = self.state

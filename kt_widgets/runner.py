@@ -13,7 +13,8 @@ import itertools
 import queue
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import keras
 

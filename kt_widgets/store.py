@@ -48,7 +48,4 @@ def read_curves(trial_dir: str) -> list[list[Point]]:
     except FileNotFoundError:
         return []
     executions = data.get("executions", []) if isinstance(data, dict) else []
-    return [
-        [(int(epoch), json_restore(logs)) for epoch, logs in points]
-        for points in executions
-    ]
+    return [[(int(epoch), json_restore(logs)) for epoch, logs in points] for points in executions]

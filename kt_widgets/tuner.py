@@ -28,6 +28,9 @@ from kt_widgets.runner import (
     release_leaked_oracle_lock,
 )
 
+# Our status for a trial a reloaded project left RUNNING; not a keras_tuner status.
+INTERRUPTED = "INTERRUPTED"
+
 
 class _StopSearch(Exception):
     """Ends keras_tuner's search loop between trials after a stop request."""
@@ -74,9 +77,11 @@ class NotebookTunerMixin:
         self._fit_epochs: int | None = None
         self._trial_lines = True
         self._trial_dirs: dict[str, str] = {}
-        silent = _SilentDisplay(self.oracle, verbose=self.oracle.verbose)
-        silent.set_state(self.oracle._display.get_state())
-        self.oracle._display = silent
+        stock_display = getattr(self.oracle, "_display", None)  # absent on a remote oracle
+        if stock_display is not None:
+            silent = _SilentDisplay(self.oracle, verbose=stock_display.verbose)
+            silent.set_state(stock_display.get_state())
+            self.oracle._display = silent
         self._record_space()
         self._restore_trials()
 
@@ -246,9 +251,7 @@ class NotebookTunerMixin:
             except BaseException as error:
                 release_leaked_oracle_lock(self.oracle)
                 self._search_error = error
-                self.search_state.fail(
-                    f"{type(error).__name__}: {error}", traceback.format_exc()
-                )
+                self.search_state.fail(f"{type(error).__name__}: {error}", traceback.format_exc())
                 if not background:
                     raise
             else:
@@ -256,7 +259,7 @@ class NotebookTunerMixin:
                 self.search_state.set_status(st.STOPPED if stopped else st.FINISHED)
 
     def _record_space(self) -> None:
-        self.search_state.set_space(space_rows(self.oracle.hyperparameters.get_config()))
+        self.search_state.set_space(space_rows(self.oracle.get_space().get_config()))
 
     def _save_curves(self, trial_id: str) -> None:
         trial_dir = self._trial_dirs.get(trial_id)
@@ -278,10 +281,13 @@ class NotebookTunerMixin:
                 self.search_state.log(f"kt_widgets: unreadable epochs of trial {trial_id}: {error}")
                 executions = []
             score = trial.score
+            # A trial saved as RUNNING was cut short (a dead kernel, a stop):
+            # keras_tuner runs it again, under its id, when the search goes on.
+            status = INTERRUPTED if trial.status == st.TRIAL_RUNNING else trial.status
             self.search_state.restore_trial(
                 TrialRecord(
                     trial_id=trial_id,
-                    status=trial.status,
+                    status=status,
                     hyperparameters=dict(trial.hyperparameters.values),
                     score=None if score is None else float(score),
                     best_step=trial.best_step,
@@ -306,4 +312,3 @@ class NotebookTunerMixin:
 
 def _trial_sort_key(trial_id: str):
     return (0, int(trial_id), "") if trial_id.isdigit() else (1, 0, trial_id)
-

@@ -50,8 +50,9 @@ def finish_trial(state, trial_id, score, epochs=2, hps=None):
     state.trial_started(trial_id, hps or {"units": 32, "act": "relu"})
     for epoch in range(epochs):
         state.epoch_ended(trial_id, epoch, {"loss": 1.0 - 0.1 * epoch, "val_accuracy": score})
-    state.trial_ended(trial_id, "COMPLETED", score=score, best_step=epochs - 1,
-                      metrics={"val_accuracy": score})
+    state.trial_ended(
+        trial_id, "COMPLETED", score=score, best_step=epochs - 1, metrics={"val_accuracy": score}
+    )
 
 
 def test_rows_travel_as_deltas_of_the_changed_trials_only(dashboard):
@@ -140,8 +141,19 @@ def test_buttons_call_the_controls_and_follow_the_status(dashboard):
 
 def test_space_and_log_escape_html(dashboard):
     state = dashboard.state
-    state.set_space([{"name": "<u>units</u>", "type": "Int", "range": "1 … 2", "step": "1",
-                      "sampling": "linear", "default": "1", "condition": ""}])
+    state.set_space(
+        [
+            {
+                "name": "<u>units</u>",
+                "type": "Int",
+                "range": "1 … 2",
+                "step": "1",
+                "sampling": "linear",
+                "default": "1",
+                "condition": "",
+            }
+        ]
+    )
     state.log("warning: <script>alert(1)</script>")
     dashboard.push()
     assert "&lt;u&gt;units&lt;/u&gt;" in dashboard.space.value
@@ -166,3 +178,21 @@ def test_the_pump_thread_updates_the_widgets_live():
         board.close()
     started = time.monotonic()
     assert not board._pump.is_alive() and time.monotonic() - started < 3
+
+
+def test_an_idle_pump_thread_ends_and_a_change_restarts_it(monkeypatch):
+    from kt_widgets import dashboard as dashboard_module
+
+    monkeypatch.setattr(dashboard_module, "IDLE_EXIT", 0.2)
+    state = SearchState(objective="loss", max_trials=2)
+    board = Dashboard(state, Controls(state))
+    try:
+        first = board._pump
+        assert first is not None
+        first.join(timeout=5)
+        assert not first.is_alive() and board._pump is None
+        finish_trial(state, "0", 0.3)  # a change wakes a new pump
+        assert board.flush(timeout=5)
+        assert "<b>1 / 2</b> trials" in board.header.text.value
+    finally:
+        board.close()

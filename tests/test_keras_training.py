@@ -44,7 +44,9 @@ def test_random_search_records_keras_epoch_logs_and_matches_keras_tuner(tmp_path
     fit = dict(epochs=2, validation_data=(x_val, y_val), verbose=0)
 
     keras.utils.set_random_seed(1)
-    plain = keras_tuner.RandomSearch(build_model, directory=str(tmp_path), project_name="plain", **args)
+    plain = keras_tuner.RandomSearch(
+        build_model, directory=str(tmp_path), project_name="plain", **args
+    )
     plain.search(x, y, **fit)
     keras.utils.set_random_seed(1)
     tuner = ktw.RandomSearch(build_model, directory=str(tmp_path), project_name="ours", **args)
@@ -72,7 +74,9 @@ def test_random_search_records_keras_epoch_logs_and_matches_keras_tuner(tmp_path
     assert accuracy == pytest.approx(best_score, rel=1e-4)
 
     reloaded = ktw.RandomSearch(
-        build_model, directory=str(tmp_path), project_name="ours",
+        build_model,
+        directory=str(tmp_path),
+        project_name="ours",
         **{**args, "overwrite": False},
     )
     assert reloaded.search_state.curves("1") == tuner.search_state.curves("1")
@@ -81,11 +85,19 @@ def test_random_search_records_keras_epoch_logs_and_matches_keras_tuner(tmp_path
 def test_executions_per_trial_give_one_curve_each(tmp_path, digits):
     x, y, x_val, y_val = digits
     tuner = ktw.RandomSearch(
-        build_model, objective="val_loss", max_trials=1, executions_per_trial=2,
-        directory=str(tmp_path), project_name="execs", overwrite=True, seed=2,
+        build_model,
+        objective="val_loss",
+        max_trials=1,
+        executions_per_trial=2,
+        directory=str(tmp_path),
+        project_name="execs",
+        overwrite=True,
+        seed=2,
     )
     tuner.search(x, y, epochs=2, validation_data=(x_val, y_val), verbose=0)
     record = tuner.search_state.trial("0")
     assert [[e for e, _ in points] for points in record.executions] == [[0, 1], [0, 1]]
-    best_per_execution = [min(logs["val_loss"] for _, logs in points) for points in record.executions]
+    best_per_execution = [
+        min(logs["val_loss"] for _, logs in points) for points in record.executions
+    ]
     assert record.score == pytest.approx(np.mean(best_per_execution))

@@ -38,8 +38,10 @@ def test_keras_side_never_imports_widgets():
     for name in ("tuner.py", "runner.py", "store.py"):
         names = imports_of(PACKAGE / name)
         assert not top_levels(names) & UI, name
-        assert not any(m.startswith(("kt_widgets.views", "kt_widgets.dashboard", "kt_widgets.tuners"))
-                       for m in kt_modules(names)), name
+        assert not any(
+            m.startswith(("kt_widgets.views", "kt_widgets.dashboard", "kt_widgets.tuners"))
+            for m in kt_modules(names)
+        ), name
 
 
 def test_ui_side_never_imports_keras():
@@ -47,5 +49,7 @@ def test_ui_side_never_imports_keras():
     for path in paths:
         names = imports_of(path)
         assert not top_levels(names) & KERAS, path.name
-        assert not any(m in ("kt_widgets.tuner", "kt_widgets.runner", "kt_widgets.store",
-                             "kt_widgets.tuners") for m in kt_modules(names)), path.name
+        assert not any(
+            m in ("kt_widgets.tuner", "kt_widgets.runner", "kt_widgets.store", "kt_widgets.tuners")
+            for m in kt_modules(names)
+        ), path.name

@@ -17,7 +17,10 @@ def execute(name, tmp_path):
     shutil.copy(NOTEBOOKS / name, tmp_path / name)
     notebook = nbformat.read(tmp_path / name, as_version=4)
     client = nbclient.NotebookClient(
-        notebook, timeout=600, kernel_name="python3", store_widget_state=True,
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        store_widget_state=True,
         resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()

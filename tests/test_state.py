@@ -153,3 +153,20 @@ def test_concurrent_writers_and_a_reader_lose_nothing():
         thread.join()
     assert all(reads)
     assert [len(state.curves(str(t))[0]) for t in range(4)] == [500] * 4
+
+
+def test_time_spent_paused_is_not_part_of_a_trials_duration(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(st.time, "time", lambda: clock[0])
+    state = SearchState()
+    state.set_status(st.RUNNING)
+    state.trial_started("0", {})
+    clock[0] = 103.0
+    state.set_status(st.PAUSED)
+    clock[0] = 160.0
+    assert state.trial("0").duration == 3.0  # frozen while paused
+    state.set_status(st.RUNNING)
+    clock[0] = 162.0
+    state.trial_ended("0", "COMPLETED", score=1.0)
+    assert state.trial("0").duration == 5.0
+    assert state.elapsed() == 62.0  # the search's wall time includes the pause

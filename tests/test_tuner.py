@@ -32,7 +32,9 @@ class CurveMixin:
                 self.batches_run += 1
                 self.on_batch_end(trial, None, batch, logs={})
                 time.sleep(self.batch_seconds)
-            self.on_epoch_end(trial, None, epoch, logs={"loss": objective_value(x) + 1 / (epoch + 1)})
+            self.on_epoch_end(
+                trial, None, epoch, logs={"loss": objective_value(x) + 1 / (epoch + 1)}
+            )
         return objective_value(x)
 
 
@@ -54,7 +56,9 @@ def make(cls, tmp_path, max_trials=5, overwrite=True, oracle_kwargs=None, **kwar
     oracle = keras_tuner.oracles.RandomSearchOracle(
         max_trials=max_trials, seed=7, **(oracle_kwargs or {})
     )
-    return cls(oracle=oracle, directory=str(tmp_path), project_name="fn", overwrite=overwrite, **kwargs)
+    return cls(
+        oracle=oracle, directory=str(tmp_path), project_name="fn", overwrite=overwrite, **kwargs
+    )
 
 
 def wait_for(predicate, timeout=20.0):
@@ -216,14 +220,18 @@ def test_nan_scores_fail_and_are_never_best(tmp_path):
             x = trial.hyperparameters.Float("x", -1.0, 1.0)
             return float("nan") if x > 0 else objective_value(x)
 
-    tuner = make(NanTuner, tmp_path, max_trials=8, oracle_kwargs={"max_consecutive_failed_trials": 8})
+    tuner = make(
+        NanTuner, tmp_path, max_trials=8, oracle_kwargs={"max_consecutive_failed_trials": 8}
+    )
     tuner.search(verbose=0)
     statuses = {t.trial_id: t.status for t in tuner.oracle.trials.values()}
     nan_ids = [t.trial_id for t in tuner.oracle.trials.values() if t.hyperparameters["x"] > 0]
     assert nan_ids and all(statuses[i] == "FAILED" for i in nan_ids)
     best_id, best_score = tuner.search_state.best()
     assert best_id not in nan_ids
-    assert best_score == min(t.score for t in tuner.oracle.trials.values() if t.status == "COMPLETED")
+    assert best_score == min(
+        t.score for t in tuner.oracle.trials.values() if t.status == "COMPLETED"
+    )
 
 
 def test_reload_shows_earlier_trials_with_their_curves(tmp_path):
@@ -237,3 +245,22 @@ def test_reload_shows_earlier_trials_with_their_curves(tmp_path):
         assert again.search_state.curves(trial_id) == first.search_state.curves(trial_id)
         assert again.search_state.trial(trial_id).score == first.oracle.trials[trial_id].score
     assert again.search_state.best() == first.search_state.best()
+
+
+def test_a_trial_cut_short_shows_as_interrupted_and_runs_again_under_its_id(tmp_path):
+    class CutShort(FunctionTuner):
+        def run_trial(self, trial, *args, **kwargs):
+            if trial.trial_id == "1" and not self.resumed:
+                raise KeyboardInterrupt  # like a kernel interrupt mid-trial
+            return super().run_trial(trial, *args, **kwargs)
+
+    CutShort.resumed = False
+    first = make(CutShort, tmp_path, max_trials=3)
+    with pytest.raises(KeyboardInterrupt):
+        first.search(verbose=0)
+    CutShort.resumed = True
+    again = make(CutShort, tmp_path, max_trials=3, overwrite=False)
+    assert [t.status for t in again.search_state.trials()] == ["COMPLETED", "INTERRUPTED"]
+    again.search(verbose=0)
+    assert again.search_state.trial_ids() == ["0", "1", "2"]
+    assert [t.status for t in again.oracle.trials.values()] == ["COMPLETED"] * 3

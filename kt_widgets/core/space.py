@@ -44,8 +44,7 @@ def space_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
             default = current.get(name, hp.get("min_value"))
         if kind in ("Int", "Float"):
             value_range = (
-                f"{_format_value(hp.get('min_value'))} … "
-                f"{_format_value(hp.get('max_value'))}"
+                f"{_format_value(hp.get('min_value'))} … {_format_value(hp.get('max_value'))}"
             )
         elif kind == "Choice":
             value_range = ", ".join(_format_value(v) for v in hp.get("values", []))

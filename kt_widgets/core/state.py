@@ -9,11 +9,13 @@ since the version it last saw.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # Search statuses, as shown in the dashboard header and `tuner.status`.
 IDLE = "idle"
@@ -52,6 +54,9 @@ class TrialRecord:
     ended: float | None = None
     message: str | None = None
     epochs_planned: int | None = None
+    # Time spent paused is not the trial's: its duration leaves it out.
+    paused_seconds: float = 0.0
+    paused_since: float | None = None
 
     @property
     def epochs_done(self) -> int:
@@ -62,21 +67,17 @@ class TrialRecord:
         if self.started is None:
             return None
         end = self.ended if self.ended is not None else time.time()
-        return max(0.0, end - self.started)
+        paused = self.paused_seconds
+        if self.paused_since is not None:
+            paused += end - self.paused_since
+        return max(0.0, end - self.started - paused)
 
     def copy(self) -> TrialRecord:
-        return TrialRecord(
-            trial_id=self.trial_id,
-            status=self.status,
+        return dataclasses.replace(
+            self,
             hyperparameters=dict(self.hyperparameters),
-            score=self.score,
-            best_step=self.best_step,
             metrics=dict(self.metrics),
             executions=[list(points) for points in self.executions],
-            started=self.started,
-            ended=self.ended,
-            message=self.message,
-            epochs_planned=self.epochs_planned,
         )
 
 
@@ -131,9 +132,7 @@ class SearchState:
         self._changes: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._space: list[dict[str, Any]] = []
         self._space_version = 0
-        self._log: collections.deque[tuple[int, str]] = collections.deque(
-            maxlen=LOG_LINES_KEPT
-        )
+        self._log: collections.deque[tuple[int, str]] = collections.deque(maxlen=LOG_LINES_KEPT)
         self._log_seq = 0
         self._started_at: float | None = None
         self._ended_at: float | None = None
@@ -290,11 +289,7 @@ class SearchState:
                     durations.append(record.duration)
             best_id, best_score = self._best()
             remaining = None
-            if (
-                self.max_trials
-                and durations
-                and self._status in ACTIVE_STATUSES
-            ):
+            if self.max_trials and durations and self._status in ACTIVE_STATUSES:
                 left = max(0, self.max_trials - done)
                 remaining = left * (sum(durations) / len(durations))
                 if running is not None and running.duration is not None:
@@ -330,8 +325,22 @@ class SearchState:
                 self._error = self._traceback = None
             elif status not in ACTIVE_STATUSES and self._started_at is not None:
                 self._ended_at = self._ended_at or time.time()
+            if PAUSED in (status, self._status):
+                self._mark_pause(status == PAUSED)
             self._status = status
             self._changed()
+
+    def _mark_pause(self, pausing: bool) -> None:
+        now = time.time()
+        for record in self._trials.values():
+            if record.status != TRIAL_RUNNING:
+                continue
+            if pausing:
+                record.paused_since = now
+            elif record.paused_since is not None:
+                record.paused_seconds += now - record.paused_since
+                record.paused_since = None
+            self._changed(record.trial_id)
 
     def fail(self, error: str, traceback_text: str | None = None) -> None:
         """The search ended with an exception; trials still running end FAILED."""
@@ -372,6 +381,7 @@ class SearchState:
             record.score = record.best_step = record.ended = record.message = None
             record.metrics = {}
             record.started = time.time()
+            record.paused_seconds, record.paused_since = 0.0, None
             record.epochs_planned = epochs_planned
             self._note_hyperparameters(hyperparameters)
             self._changed(trial_id)

@@ -22,9 +22,7 @@ _TAIL_COLUMNS = [
 ]
 
 
-def table_columns(
-    hp_kinds: dict[str, str], metric_names: list[str]
-) -> list[dict[str, str]]:
+def table_columns(hp_kinds: dict[str, str], metric_names: list[str]) -> list[dict[str, str]]:
     """Columns: id, status, score, each hyperparameter, each final metric, timing.
 
     `hp_kinds` maps each hyperparameter to "number" (sorts as numbers) or "text".

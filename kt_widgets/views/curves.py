@@ -15,9 +15,7 @@ class CurvesView(StreamedWidget):
     _esm = static_file("curves.js")
     _css = static_file("curves.css")
 
-    metrics = traitlets.List(traitlets.Unicode(), help="Metrics seen in epoch logs.").tag(
-        sync=True
-    )
+    metrics = traitlets.List(traitlets.Unicode(), help="Metrics seen in epoch logs.").tag(sync=True)
     metric = traitlets.Unicode("", help="The metric drawn.").tag(sync=True)
     log_scale = traitlets.Bool(False, help="Logarithmic y axis.").tag(sync=True)
     trial_labels = traitlets.Dict(help="Legend label per trial id.").tag(sync=True)

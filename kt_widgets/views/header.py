@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 import ipywidgets as widgets
 
@@ -39,7 +39,8 @@ def header_html(summary: SearchSummary, pause_requested: bool = False) -> str:
     parts.append(f'<span class="ktw-progress">{trials}</span>')
     if summary.running_trial is not None:
         planned = summary.running_epochs_planned
-        epoch = f"epoch {summary.running_epoch}" + (f" / {planned}" if planned else "")
+        # A count of epochs done (Keras' epoch indices, in the curves, start at 0).
+        epoch = f"{summary.running_epoch}" + (f" / {planned}" if planned else "") + " epochs"
         parts.append(
             f'<span class="ktw-running">trial {escape(summary.running_trial)}: {epoch}</span>'
         )
@@ -56,7 +57,9 @@ def header_html(summary: SearchSummary, pause_requested: bool = False) -> str:
     else:
         best = "no completed trial yet"
     parts.append(f'<span class="ktw-best-score">{best}</span>')
-    html = '<div class="ktw-header" style="display:flex;gap:14px;flex-wrap:wrap;align-items:center">'
+    html = (
+        '<div class="ktw-header" style="display:flex;gap:14px;flex-wrap:wrap;align-items:center">'
+    )
     html += "".join(parts) + "</div>"
     if summary.error:
         html += (
@@ -85,9 +88,15 @@ class HeaderView(widgets.VBox):
     ) -> None:
         self.text = widgets.HTML()
         self.progress = widgets.FloatProgress(min=0.0, max=1.0, layout={"width": "240px"})
-        self.pause_button = widgets.Button(description="Pause", icon="pause", tooltip="Pause at the next batch")
-        self.resume_button = widgets.Button(description="Resume", icon="play", tooltip="Resume the paused search")
-        self.stop_button = widgets.Button(description="Stop", icon="stop", tooltip="Finish the running trial, then stop")
+        self.pause_button = widgets.Button(
+            description="Pause", icon="pause", tooltip="Pause at the next batch"
+        )
+        self.resume_button = widgets.Button(
+            description="Resume", icon="play", tooltip="Resume the paused search"
+        )
+        self.stop_button = widgets.Button(
+            description="Stop", icon="stop", tooltip="Finish the running trial, then stop"
+        )
         for button, action in (
             (self.pause_button, on_pause),
             (self.resume_button, on_resume),
@@ -96,7 +105,9 @@ class HeaderView(widgets.VBox):
             button.layout.width = "100px"
             button.on_click(lambda _button, action=action: action())
             button.add_class("ktw-" + button.description.lower())
-        controls = widgets.HBox([self.pause_button, self.resume_button, self.stop_button, self.progress])
+        controls = widgets.HBox(
+            [self.pause_button, self.resume_button, self.stop_button, self.progress]
+        )
         super().__init__([self.text, controls])
         self.add_class("ktw-header-view")
 

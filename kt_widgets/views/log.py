@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 import ipywidgets as widgets
 
@@ -48,6 +48,5 @@ class LogView(widgets.VBox):
         self._lines = (self._lines + lines)[-LINES_SHOWN:]
         body = escape("\n".join(self._lines)) or "(no output)"
         self.text.value = (
-            '<pre style="max-height:180px;overflow:auto;font-size:11px;margin:0">'
-            f"{body}</pre>"
+            f'<pre style="max-height:180px;overflow:auto;font-size:11px;margin:0">{body}</pre>'
         )

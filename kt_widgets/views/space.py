@@ -12,7 +12,9 @@ from kt_widgets.core.space import SPACE_COLUMNS
 
 def space_html(rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return '<div class="ktw-space-empty">The search space is empty until the model is built.</div>'
+        return (
+            '<div class="ktw-space-empty">The search space is empty until the model is built.</div>'
+        )
     head = "".join(f"<th>{escape(c)}</th>" for c in SPACE_COLUMNS)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(str(row.get(c, '')))}</td>" for c in SPACE_COLUMNS) + "</tr>"
