@@ -130,8 +130,7 @@ class NotebookTunerMixin:
         apply_keras_context = capture_keras_context()
 
         def job() -> None:
-            apply_keras_context()
-            self._run_search(fit_args, fit_kwargs, background=True)
+            self._run_search(fit_args, fit_kwargs, background=True, setup=apply_keras_context)
 
         self._runner.submit(job)
         self._on_background_search_started()
@@ -240,10 +239,12 @@ class NotebookTunerMixin:
             on_release=on_release,
         )
 
-    def _run_search(self, fit_args, fit_kwargs, background: bool) -> None:
+    def _run_search(self, fit_args, fit_kwargs, background: bool, setup=None) -> None:
         output = routed_output(self.search_state.log) if background else contextlib.nullcontext()
         with output:
             try:
+                if setup is not None:
+                    setup()
                 super().search(*fit_args, **fit_kwargs)
             except _StopSearch:
                 self.on_search_end()
