@@ -1,8 +1,11 @@
 // Per-epoch curves view of kt_widgets (anywidget ES module).
 //
-// anywidget loads this file as one self-contained string, so it imports
-// nothing. Everything that is pure logic is a named export, so Node tests can
-// import it without a DOM; `render` touches the DOM only when it is called.
+// It imports only ./shared.js, which kt_widgets inlines when it loads the
+// view (anywidget takes one module string). Everything that is pure logic is
+// a named export, so Node tests can import it without a DOM; `render`
+// touches the DOM only when it is called.
+
+import { cancelFrame, decodeNumber, element, formatNumber, requestFrame } from "./shared.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const HEIGHT = 260;
@@ -24,30 +27,6 @@ export const DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 3"];
 const REDRAW_TRAITS = ["metrics", "metric", "log_scale", "trial_labels"];
 
 // ---------------------------------------------------------------- values
-
-// Python sends NaN and ±Infinity as the strings "NaN", "Infinity" and
-// "-Infinity" (JSON has no such numbers); missing values are null/absent.
-// Returns a JS number, or null when the value is not a number at all.
-export function decodeNumber(value) {
-  if (typeof value === "number") return value;
-  if (typeof value === "boolean") return Number(value);
-  if (typeof value !== "string" || value.trim() === "") return null;
-  // Number() already parses "NaN", "Infinity" and "-Infinity"; any other
-  // text it cannot parse is not a number, rather than a NaN one.
-  const number = Number(value);
-  return Number.isNaN(number) && value.trim() !== "NaN" ? null : number;
-}
-
-// Four significant digits; exponent form only where fixed notation would be
-// unreadable. Integers are shown exactly.
-export function formatNumber(number) {
-  if (Number.isNaN(number)) return "NaN";
-  if (!Number.isFinite(number)) return number > 0 ? "Infinity" : "-Infinity";
-  if (Number.isInteger(number)) return String(number);
-  const magnitude = Math.abs(number);
-  if (magnitude < 1e-3 || magnitude >= 1e6) return number.toExponential(3).replace(/\.?0+e/, "e");
-  return String(Number(number.toPrecision(4)));
-}
 
 // Whether a decoded value can be drawn: finite, and positive on a log scale.
 export function isPlottable(value, log = false) {
@@ -272,24 +251,6 @@ export function nearestPoint(candidates, x, y, maxDistance = Infinity) {
 }
 
 // ---------------------------------------------------------------- view
-
-// Coalesces bursts of updates into one redraw per frame; setTimeout stands
-// in where there are no animation frames.
-function requestFrame(callback) {
-  return typeof requestAnimationFrame === "function" ? requestAnimationFrame(callback) : setTimeout(callback, 0);
-}
-
-function cancelFrame(handle) {
-  if (typeof requestAnimationFrame === "function") cancelAnimationFrame(handle);
-  else clearTimeout(handle);
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function svgElement(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG_NS, tag);

@@ -1,8 +1,11 @@
 // Trial table view of kt_widgets (anywidget ES module).
 //
-// anywidget loads this file as one self-contained string, so it imports
-// nothing. Everything that is pure logic is a named export, so Node tests can
-// import it without a DOM; `render` touches the DOM only when it is called.
+// It imports only ./shared.js, which kt_widgets inlines when it loads the
+// view (anywidget takes one module string). Everything that is pure logic is
+// a named export, so Node tests can import it without a DOM; `render`
+// touches the DOM only when it is called.
+
+import { cancelFrame, decodeNumber, element, formatNumber, requestFrame } from "./shared.js";
 
 const MISSING_TEXT = "—";
 // Statuses in the order a user scans them; unknown ones follow alphabetically.
@@ -11,34 +14,6 @@ const STATUS_ORDER = ["RUNNING", "COMPLETED", "FAILED", "INVALID", "STOPPED", "I
 const REDRAW_TRAITS = ["columns", "sort_key", "sort_descending", "best_trial_id", "status_filter", "selected"];
 
 // ---------------------------------------------------------------- values
-
-// Python sends NaN and ±Infinity as the strings "NaN", "Infinity" and
-// "-Infinity" (JSON has no such numbers); missing values are null/absent.
-// Returns a JS number, or null when the value is not a number at all.
-export function decodeNumber(value) {
-  if (typeof value === "number") return value;
-  if (typeof value === "boolean") return Number(value);
-  if (typeof value !== "string" || value.trim() === "") return null;
-  // Number() already parses "NaN", "Infinity" and "-Infinity"; any other
-  // text it cannot parse is not a number, rather than a NaN one.
-  const number = Number(value);
-  return Number.isNaN(number) && value.trim() !== "NaN" ? null : number;
-}
-
-// Four significant digits; exponent form only where fixed notation would be
-// unreadable. Integers are shown exactly.
-export function formatNumber(number) {
-  if (Number.isNaN(number)) return "NaN";
-  if (!Number.isFinite(number)) return number > 0 ? "Infinity" : "-Infinity";
-  if (Number.isInteger(number)) return String(number);
-  const magnitude = Math.abs(number);
-  if (magnitude < 1e-3 || magnitude >= 1e6) {
-    // "1.200e-4" -> "1.2e-4": trailing zeros of the mantissa say nothing.
-    return number.toExponential(3).replace(/\.?0+e/, "e");
-  }
-  // Number() drops the trailing zeros that toPrecision keeps ("0.5000").
-  return String(Number(number.toPrecision(4)));
-}
 
 // Seconds as a short human duration: "12.3 s", "2 min 05 s", "1 h 02 min".
 export function formatDuration(seconds) {
@@ -184,24 +159,6 @@ export function statusClass(status) {
 }
 
 // ---------------------------------------------------------------- view
-
-// Coalesces bursts of updates into one redraw per frame; setTimeout stands
-// in where there are no animation frames.
-function requestFrame(callback) {
-  return typeof requestAnimationFrame === "function" ? requestAnimationFrame(callback) : setTimeout(callback, 0);
-}
-
-function cancelFrame(handle) {
-  if (typeof requestAnimationFrame === "function") cancelAnimationFrame(handle);
-  else clearTimeout(handle);
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function render({ model, el }) {
   const rows = new Map();

@@ -6,8 +6,6 @@ import view, {
   DASHES,
   PALETTE,
   createStore,
-  decodeNumber,
-  formatNumber,
   isPlottable,
   makeScale,
   mergeSeries,
@@ -17,6 +15,7 @@ import view, {
   seriesList,
   seriesPath,
 } from "../curves.js";
+import { decodeNumber, formatNumber } from "../shared.js";
 
 const epochs = (series) => series.points.map(([epoch]) => epoch);
 

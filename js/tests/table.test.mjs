@@ -6,12 +6,10 @@ import view, {
   columnKind,
   compareCells,
   countLabel,
-  decodeNumber,
   defaultDescending,
   filterRows,
   formatCell,
   formatDuration,
-  formatNumber,
   mergeRows,
   nextSort,
   sortRows,
@@ -19,6 +17,7 @@ import view, {
   statusOptions,
   toggleSelection,
 } from "../table.js";
+import { decodeNumber, formatNumber } from "../shared.js";
 
 const ids = (rows) => rows.map((row) => row.trial_id);
 

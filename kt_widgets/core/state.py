@@ -364,6 +364,13 @@ class SearchState:
             self._changed()
 
     # -- writes: trials ------------------------------------------------------------
+    def _record(self, trial_id: str) -> TrialRecord:
+        # Called with the lock held.
+        record = self._trials.get(trial_id)
+        if record is None:
+            record = self._trials[trial_id] = TrialRecord(trial_id)
+        return record
+
     def trial_started(
         self,
         trial_id: str,
@@ -372,9 +379,7 @@ class SearchState:
     ) -> None:
         """A trial starts (or is retried: its earlier epochs are dropped)."""
         with self._lock:
-            record = self._trials.get(trial_id)
-            if record is None:
-                record = self._trials[trial_id] = TrialRecord(trial_id)
+            record = self._record(trial_id)
             record.status = TRIAL_RUNNING
             record.hyperparameters = dict(hyperparameters)
             record.executions = []
@@ -389,9 +394,9 @@ class SearchState:
     def epoch_ended(self, trial_id: str, epoch: int, logs: dict[str, float]) -> None:
         """Record one epoch's logs (the hot path: no I/O, no copies beyond `logs`)."""
         with self._lock:
-            record = self._trials.get(trial_id)
-            if record is None:
-                record = self._trials[trial_id] = TrialRecord(trial_id, started=time.time())
+            record = self._record(trial_id)
+            if record.started is None:  # epochs from a run_trial without on_trial_begin
+                record.started = time.time()
             executions = record.executions
             if not executions or epoch <= executions[-1][-1][0]:
                 executions.append([])
@@ -412,9 +417,7 @@ class SearchState:
         hyperparameters: dict[str, Any] | None = None,
     ) -> None:
         with self._lock:
-            record = self._trials.get(trial_id)
-            if record is None:
-                record = self._trials[trial_id] = TrialRecord(trial_id)
+            record = self._record(trial_id)
             record.status = status
             record.score = score
             record.best_step = best_step

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,23 @@ def static_file(name: str) -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(f"kt_widgets is missing its browser file {name!r}")
+
+
+_SHARED_IMPORT = re.compile(r'^import \{[^}]*\} from "\./shared\.js";\n', re.MULTILINE)
+
+
+def view_module(name: str) -> str:
+    """The ES module of a view as anywidget takes it: one string, no relative import.
+
+    The views import their common helpers from ./shared.js (so Node's tests can
+    import them too); here that import line is replaced by the helpers' source.
+    """
+    source = static_file(name).read_text(encoding="utf-8")
+    shared = static_file("shared.js").read_text(encoding="utf-8")
+    module, count = _SHARED_IMPORT.subn(lambda _match: shared, source, count=1)
+    if count != 1:
+        raise RuntimeError(f"{name} must import its helpers from ./shared.js")
+    return module
 
 
 class StreamedWidget(anywidget.AnyWidget):

@@ -6,14 +6,14 @@ from typing import Any
 
 import traitlets
 
-from kt_widgets.views.base import StreamedWidget, static_file
+from kt_widgets.views.base import StreamedWidget, static_file, view_module
 
 
 class CurvesView(StreamedWidget):
     """Lines of one metric per (trial, execution); points arrive as messages."""
 
-    _esm = static_file("curves.js")
-    _css = static_file("curves.css")
+    _esm = view_module("curves.js")
+    _css = static_file("dashboard.css")
 
     metrics = traitlets.List(traitlets.Unicode(), help="Metrics seen in epoch logs.").tag(sync=True)
     metric = traitlets.Unicode("", help="The metric drawn.").tag(sync=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import traitlets
 
-from kt_widgets.views.base import StreamedWidget, static_file
+from kt_widgets.views.base import StreamedWidget, static_file, view_module
 
 
 class TrialTable(StreamedWidget):
@@ -16,8 +16,8 @@ class TrialTable(StreamedWidget):
     traits, so Python can read and drive them too.
     """
 
-    _esm = static_file("table.js")
-    _css = static_file("table.css")
+    _esm = view_module("table.js")
+    _css = static_file("dashboard.css")
 
     columns = traitlets.List(help="Columns: dicts with key, label, kind.").tag(sync=True)
     direction = traitlets.Unicode("min", help="Objective direction: min or max.").tag(sync=True)
