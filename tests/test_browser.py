@@ -523,6 +523,25 @@ def test_dashboard_in_jupyterlab(lab, page):
         timeout=5_000,
     )
 
+    # Selecting two rows plots exactly those two trials (no cell runs now, so
+    # the selection reaches the kernel, which sends their curves).
+    picked = [row[0] for row in table_rows(page)[:2]]
+    for trial_id in picked:
+        page.locator(f'.ktw-table tr[data-trial-id="{trial_id}"]').click()
+    wait_js(
+        page,
+        """ids => {
+            const shown = [...document.querySelectorAll('.ktw-dashboard path.ktw-series')]
+                .map((path) => path.dataset.trialId);
+            return shown.length === 2 && ids.every((id) => shown.includes(id));
+        }""",
+        f"selecting trials {picked} did not plot exactly their curves",
+        arg=picked,
+        timeout=10_000,
+    )
+    # The search space, for the screenshot.
+    dashboard.get_by_text("Search space", exact=True).click()
+
     # e. Screenshot of the finished dashboard.
     path = screenshot_path()
     save_screenshot(page, dashboard, path)
