@@ -241,7 +241,11 @@ function render({ model, el }) {
       const value = row[column.key];
       const td = element("td", `ktw-kind-${column.kind}`);
       td.dataset.key = column.key;
-      if (column.kind === "status" && value !== null && value !== undefined) td.classList.add(statusClass(value));
+      if (column.kind === "status" && value !== null && value !== undefined) {
+        td.classList.add(statusClass(value));
+        // A failed trial's error, on hover; select the row for the traceback.
+        if (row.error) td.title = row.error;
+      }
       if (isBest && column.kind === "id") {
         const star = element("span", "ktw-star", "★ ");
         star.title = "Best trial";

@@ -5,6 +5,7 @@ live dashboard: search space, sortable trial table, per-epoch curves, and
 pause / resume / stop.
 """
 
+from kt_widgets.tuner import active_searches
 from kt_widgets.tuners import (
     BayesianOptimization,
     GridSearch,
@@ -22,4 +23,5 @@ __all__ = [
     "RandomSearch",
     "Tuner",
     "__version__",
+    "active_searches",
 ]

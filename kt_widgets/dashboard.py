@@ -21,6 +21,7 @@ from kt_widgets.core.serialize import json_safe
 from kt_widgets.core.state import SearchState
 from kt_widgets.core.table import table_columns, trial_row
 from kt_widgets.views.curves import CurvesView
+from kt_widgets.views.errors import TrialErrorsView
 from kt_widgets.views.header import HeaderView
 from kt_widgets.views.log import LogView
 from kt_widgets.views.space import SpaceView
@@ -72,17 +73,17 @@ class Dashboard:
         self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
         self.table.sort_descending = state.direction == "max"
         self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
+        self.trial_errors = TrialErrorsView()
         self.log = LogView(on_change=self._poke)
         self.table.observe(lambda _change: self._poke(), names="selected")
         self.widget = widgets.VBox(
             [
                 self.header,
-                _section("Trials", self.table),
+                _section("Trials", widgets.VBox([self.table, self.trial_errors])),
                 _section("Curves", self.curves),
-                widgets.Accordion(
-                    children=[self.space, self.log],
-                    titles=("Search space", "Log"),
-                ),
+                # Two accordions, so that both can be open at once.
+                widgets.Accordion(children=[self.space], titles=("Search space",)),
+                widgets.Accordion(children=[self.log], titles=("Log",)),
             ]
         )
         self.widget.add_class("ktw-dashboard")
@@ -104,7 +105,8 @@ class Dashboard:
         pump = self._pump
         if pump is not None:
             pump.join(timeout=2)
-        for view in (self.header, self.space, self.table, self.curves, self.log, self.widget):
+        views = (self.header, self.space, self.table, self.trial_errors, self.curves, self.log)
+        for view in (*views, self.widget):
             view.close()
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -179,6 +181,7 @@ class Dashboard:
             self._space_version = state.space_version
             self.space.update(state.space())
         self._push_rows(summary.best_trial)
+        self.trial_errors.update(state.trials(list(self.table.selected)))
         self._push_curves(summary.running_trial, summary.best_trial)
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines)
@@ -211,8 +214,8 @@ class Dashboard:
         if metrics != self.curves.metrics:
             self.curves.metrics = metrics
             if self.curves.metric not in metrics and metrics:
-                objective = self.state.objective
-                self.curves.metric = objective if objective in metrics else metrics[0]
+                preferred = [m for m in self.state.objective_metrics if m in metrics]
+                self.curves.metric = (preferred or metrics)[0]
         shown = self._shown_trials(running, best)
         reset = self._resend_curves or shown != self._shown
         self._resend_curves = False

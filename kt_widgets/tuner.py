@@ -9,8 +9,12 @@ the saved files to keras_tuner.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
+import threading
+import time
 import traceback
+import weakref
 from typing import Any
 
 from keras_tuner.src.engine import oracle as oracle_module
@@ -27,6 +31,12 @@ from kt_widgets.runner import (
     capture_keras_context,
     release_leaked_oracle_lock,
 )
+
+# Project directory -> the tuner whose search writes it, in this process.
+_searching: dict[str, weakref.ref] = {}
+_searching_lock = threading.Lock()
+
+SAVE_INTERVAL = 1.0  # seconds between saves of a running trial's epochs
 
 # Our status for a trial a reloaded project left RUNNING; not a keras_tuner status.
 INTERRUPTED = "INTERRUPTED"
@@ -64,6 +74,8 @@ class NotebookTunerMixin:
     """Background search, live state and controls for a keras_tuner tuner."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Before keras_tuner's __init__, which may wipe the directory (overwrite=True).
+        _refuse_busy_project(kwargs.get("directory"), kwargs.get("project_name"))
         super().__init__(*args, **kwargs)
         objective = self.oracle.objective
         self.search_state = SearchState(
@@ -71,12 +83,16 @@ class NotebookTunerMixin:
             direction=getattr(objective, "direction", "min"),
             max_trials=self.oracle.max_trials,
         )
+        parts = getattr(objective, "objectives", None) or [objective]
+        self.search_state.objective_metrics = [getattr(o, "name", "") for o in parts]
         self.control = SearchControl()
         self._runner = SearchRunner(self.project_name)
         self._search_error: BaseException | None = None
         self._fit_epochs: int | None = None
         self._trial_lines = True
         self._trial_dirs: dict[str, str] = {}
+        self._saved_at: dict[str, float] = {}
+        self._current_trial: str | None = None
         stock_display = getattr(self.oracle, "_display", None)  # absent on a remote oracle
         if stock_display is not None:
             silent = _SilentDisplay(self.oracle, verbose=stock_display.verbose)
@@ -102,13 +118,14 @@ class NotebookTunerMixin:
             *fit_args: Positional arguments passed to `run_trial`, e.g. the data.
             background: bool or None. Run in the background thread (True), in the
                 calling thread (False), or decide by whether a Jupyter kernel is
-                there (None). Defaults to None.
+                there, unless the environment variable KT_WIDGETS_BACKGROUND is
+                0 or 1 (None). Defaults to None.
             **fit_kwargs: Keyword arguments passed to `run_trial`. In the
                 background `verbose` is forced to 0 for `fit`, since progress bars
                 from a thread would print into other cells.
         """
         if background is None:
-            background = kernel.widget_frontend_available()
+            background = _background_default()
         if self._runner.busy or self.status in st.ACTIVE_STATUSES:
             raise RuntimeError(
                 f"This tuner's search is {self.status}: call tuner.wait() to let it "
@@ -116,11 +133,14 @@ class NotebookTunerMixin:
             )
         verbose = fit_kwargs.get("verbose", 1)
         self._trial_lines = verbose not in (0, False)
-        if background:
-            fit_kwargs["verbose"] = 0
+        if background and _accepts_keyword(self.run_trial, "verbose"):
+            fit_kwargs["verbose"] = 0  # no progress bars from a thread
         epochs = fit_kwargs.get("epochs")
         self._fit_epochs = epochs if isinstance(epochs, int) else None
         self._search_error = None
+        _refuse_busy_project(self.directory, self.project_name, allowed=self)
+        with _searching_lock:
+            _searching[_project_key(self.directory, self.project_name)] = weakref.ref(self)
         self.control.reset()
         self.search_state.max_trials = self.oracle.max_trials
         self.search_state.set_status(st.RUNNING)
@@ -133,7 +153,10 @@ class NotebookTunerMixin:
             self._run_search(fit_args, fit_kwargs, background=True, setup=apply_keras_context)
 
         self._runner.submit(job)
-        self._on_background_search_started()
+        try:
+            self._on_background_search_started()
+        except Exception:  # the search runs on even if its dashboard cannot be shown
+            self.search_state.log("kt_widgets: the dashboard failed\n" + traceback.format_exc())
         return None
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -183,6 +206,7 @@ class NotebookTunerMixin:
         self._record_space()
         self.search_state.trial_started(trial.trial_id, values, epochs_planned=planned)
         self._trial_dirs[trial.trial_id] = self.get_trial_dir(trial.trial_id)
+        self._current_trial = trial.trial_id
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_begin(trial, model, epoch, logs=logs)
@@ -201,7 +225,7 @@ class NotebookTunerMixin:
             with contextlib.suppress(TypeError, ValueError):
                 values[name] = float(value)
         self.search_state.epoch_ended(trial.trial_id, int(epoch), values)
-        self._save_curves(trial.trial_id)
+        self._save_curves(trial.trial_id, force=False)
         if self.control.pause_requested:
             self._hold_if_paused()
 
@@ -218,6 +242,8 @@ class NotebookTunerMixin:
             message=ended.message,
             hyperparameters=dict(ended.hyperparameters.values),
         )
+        self._save_curves(ended.trial_id)
+        self._current_trial = None
         if self._trial_lines:
             print(self._trial_line(ended.trial_id), flush=True)
 
@@ -234,10 +260,11 @@ class NotebookTunerMixin:
             stopping = self.control.stop_requested
             self.search_state.set_status(st.STOPPING if stopping else st.RUNNING)
 
-        self.control.hold_while_paused(
-            on_hold=lambda: self.search_state.set_status(st.PAUSED),
-            on_release=on_release,
-        )
+        def on_hold() -> None:
+            self.search_state.set_status(st.PAUSED)
+            self._save_curves(self._current_trial)
+
+        self.control.hold_while_paused(on_hold=on_hold, on_release=on_release)
 
     def _run_search(self, fit_args, fit_kwargs, background: bool, setup=None) -> None:
         output = routed_output(self.search_state.log) if background else contextlib.nullcontext()
@@ -251,6 +278,7 @@ class NotebookTunerMixin:
                 self.search_state.set_status(st.STOPPED)
             except BaseException as error:
                 release_leaked_oracle_lock(self.oracle)
+                self._save_curves(self._current_trial)
                 self._search_error = error
                 self.search_state.fail(f"{type(error).__name__}: {error}", traceback.format_exc())
                 if not background:
@@ -258,14 +286,27 @@ class NotebookTunerMixin:
             else:
                 stopped = self.control.stop_requested
                 self.search_state.set_status(st.STOPPED if stopped else st.FINISHED)
+            finally:
+                with _searching_lock:
+                    _searching.pop(_project_key(self.directory, self.project_name), None)
 
     def _record_space(self) -> None:
         self.search_state.set_space(space_rows(self.oracle.get_space().get_config()))
 
-    def _save_curves(self, trial_id: str) -> None:
+    def _save_curves(self, trial_id: str | None, force: bool = True) -> None:
+        """Write a trial's epochs atomically; while it runs, at most every SAVE_INTERVAL.
+
+        Rewriting the whole file after every epoch would cost O(epochs) each
+        time; a trial cut short is run again anyway, so its last second of
+        epochs is all a crash can lose.
+        """
         trial_dir = self._trial_dirs.get(trial_id)
         if trial_dir is None:
             return
+        now = time.monotonic()
+        if not force and now - self._saved_at.get(trial_id, -SAVE_INTERVAL) < SAVE_INTERVAL:
+            return
+        self._saved_at[trial_id] = now
         try:
             store.write_curves(trial_dir, self.search_state.curves(trial_id))
         except OSError as error:  # a full disk must not fail the trial
@@ -309,6 +350,57 @@ class NotebookTunerMixin:
         if summary.best_trial is not None:
             line += f" | best {format_score(summary.best_score)} (trial {summary.best_trial})"
         return line + f" | {summary.trials_done}{of} trials done"
+
+
+def _background_default() -> bool:
+    """Background in a Jupyter kernel, unless KT_WIDGETS_BACKGROUND=0 says otherwise.
+
+    A kernel run by nbconvert or papermill cannot tell it has no one watching;
+    there the variable keeps notebooks that never call wait() complete.
+    """
+    setting = os.environ.get("KT_WIDGETS_BACKGROUND", "").strip().lower()
+    if setting in ("0", "false", "no"):
+        return False
+    if setting in ("1", "true", "yes"):
+        return True
+    return kernel.widget_frontend_available()
+
+
+def _project_key(directory, project_name) -> str:
+    return os.path.abspath(os.path.join(str(directory or "."), project_name or "untitled_project"))
+
+
+def active_searches() -> list:
+    """The tuners of this process whose search is running (paused included)."""
+    with _searching_lock:
+        tuners = [ref() for ref in _searching.values()]
+    return [tuner for tuner in tuners if tuner is not None]
+
+
+def _refuse_busy_project(directory, project_name, allowed=None) -> None:
+    """Two searches writing one project would overwrite each other's files."""
+    key = _project_key(directory, project_name)
+    with _searching_lock:
+        ref = _searching.get(key)
+    other = ref() if ref is not None else None
+    if other is not None and other is not allowed:
+        raise RuntimeError(
+            f"A search in this kernel is still writing to {key!r} (status: {other.status}). "
+            "Stop it first (kt_widgets.active_searches() lists the tuners that search: "
+            "call .stop() and .wait() on it), or use another directory or project_name."
+        )
+
+
+def _accepts_keyword(function, name: str) -> bool:
+    """Whether `function(..., name=...)` is a valid call (a `**kwargs` takes any)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        p.kind is p.VAR_KEYWORD or (p.name == name and p.kind is not p.POSITIONAL_ONLY)
+        for p in parameters
+    )
 
 
 def _trial_sort_key(trial_id: str):

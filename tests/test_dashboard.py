@@ -196,3 +196,42 @@ def test_an_idle_pump_thread_ends_and_a_change_restarts_it(monkeypatch):
         assert "<b>1 / 2</b> trials" in board.header.text.value
     finally:
         board.close()
+
+
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "model.py", line 3, in build\n'
+    "    raise ValueError(...)\n"
+    "ValueError: \x1b[1mInput 0 is incompatible\x1b[0m with the layer\n"
+)
+
+
+def test_a_selected_failed_trial_shows_its_traceback_and_its_row_the_error(dashboard):
+    state = dashboard.state
+    rows = record_messages(dashboard.table)
+    state.trial_started("0", {"units": 8})
+    state.trial_ended("0", "FAILED", message=TRACEBACK)
+    dashboard.push()
+    assert rows[-1]["rows"][0]["error"] == "ValueError: Input 0 is incompatible with the layer"
+    assert dashboard.trial_errors.value == ""  # nothing selected
+    dashboard.table.selected = ["0"]
+    dashboard.push()
+    html = dashboard.trial_errors.value
+    assert "<b>Trial 0</b> FAILED: ValueError: Input 0 is incompatible" in html
+    assert "File &quot;model.py&quot;, line 3" in html and "\x1b" not in html
+
+
+def test_a_failed_search_says_why_in_one_line_with_the_traceback_one_click_away(dashboard):
+    state = dashboard.state
+    state.set_status(st.RUNNING)
+    state.fail(
+        "RuntimeError: Number of consecutive failures exceeded the limit of 3.\n" + TRACEBACK,
+        "Traceback (most recent call last):\n  ...\nRuntimeError: Number of ...",
+    )
+    dashboard.push()
+    html = dashboard.header.text.value
+    summary = html.split("<summary>")[1].split("</summary>")[0]
+    assert summary == (
+        "The search failed: RuntimeError: Number of consecutive failures exceeded the limit of 3."
+    )
+    assert html.count("Traceback (most recent call last)") == 1

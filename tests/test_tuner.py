@@ -261,6 +261,58 @@ def test_a_trial_cut_short_shows_as_interrupted_and_runs_again_under_its_id(tmp_
     CutShort.resumed = True
     again = make(CutShort, tmp_path, max_trials=3, overwrite=False)
     assert [t.status for t in again.search_state.trials()] == ["COMPLETED", "INTERRUPTED"]
+    assert again.search_state.summary().trials_done == 1  # the interrupted one is not done
     again.search(verbose=0)
     assert again.search_state.trial_ids() == ["0", "1", "2"]
     assert [t.status for t in again.oracle.trials.values()] == ["COMPLETED"] * 3
+
+
+def test_a_run_trial_without_keyword_arguments_works_in_the_background(tmp_path):
+    # The black-box use from keras_tuner's docs: run_trial takes only the trial.
+    class BlackBox(ktw.Tuner):
+        def run_trial(self, trial):
+            return objective_value(trial.hyperparameters.Float("x", -1.0, 1.0))
+
+    tuner = make(BlackBox, tmp_path, max_trials=4)
+    tuner.search(background=True)
+    tuner.wait(timeout=60)
+    assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED"] * 4
+
+
+def test_a_long_trial_is_saved_whole_without_rewriting_its_file_every_epoch(tmp_path, monkeypatch):
+    writes = []
+    write_curves = store.write_curves
+    monkeypatch.setattr(
+        store, "write_curves", lambda *args: (writes.append(1), write_curves(*args))
+    )
+    tuner = make(FunctionTuner, tmp_path, max_trials=1)
+    tuner.epochs, tuner.batches = 2000, 0
+    tuner.search(verbose=0)
+    assert len(store.read_curves(tuner.get_trial_dir("0"))[0]) == 2000
+    assert len(writes) < 20  # throttled while running, then once at the trial's end
+
+
+def test_a_second_tuner_on_a_project_being_searched_is_refused_before_it_wipes_it(tmp_path):
+    # Re-running the cell that creates the tuner, while its search still runs.
+    first = make(FunctionTuner, tmp_path, max_trials=3)
+    first.batch_seconds = 0.02
+    first.search(background=True)
+    with pytest.raises(RuntimeError, match="still writing to"):
+        make(FunctionTuner, tmp_path, max_trials=3, overwrite=True)
+    assert ktw.active_searches() == [first]
+    assert wait_for(lambda: first.batches_run >= 1)
+    first.stop()
+    first.wait(timeout=60)
+    assert ktw.active_searches() == []
+    assert first.oracle.trials  # nothing was wiped
+    again = make(FunctionTuner, tmp_path, max_trials=3, overwrite=False)
+    assert again.search_state.trial_ids() == list(first.oracle.trials)
+
+
+def test_the_environment_can_keep_a_kernel_search_in_the_foreground(tmp_path, monkeypatch):
+    monkeypatch.setattr(ktw.tuner.kernel, "widget_frontend_available", lambda: True)
+    monkeypatch.setenv("KT_WIDGETS_BACKGROUND", "0")  # e.g. under papermill
+    tuner = make(FunctionTuner, tmp_path, max_trials=2)
+    tuner.search(verbose=0)
+    assert tuner.status == "finished"
+    assert tuner.threads == {threading.current_thread().name}

@@ -31,6 +31,7 @@ ACTIVE_STATUSES = (RUNNING, PAUSED, STOPPING)
 TRIAL_RUNNING = "RUNNING"
 TRIAL_COMPLETED = "COMPLETED"
 TRIAL_FAILED = "FAILED"
+DONE_TRIAL_STATUSES = (TRIAL_COMPLETED, TRIAL_FAILED, "STOPPED")
 
 LOG_LINES_KEPT = 2000
 
@@ -123,6 +124,9 @@ class SearchState:
         self._lock = threading.RLock()
         self._subscribers: list[Callable[[], None]] = []
         self.objective = objective
+        # Metrics the objective is made of (several for a multi-objective),
+        # in the order the curves prefer them.
+        self.objective_metrics = [objective] if objective else []
         self.direction = direction
         self.max_trials = max_trials
         self._version = 0
@@ -281,11 +285,11 @@ class SearchState:
             for record in self._trials.values():
                 if record.status == TRIAL_RUNNING:
                     running = record
-                    continue
+                if record.status not in DONE_TRIAL_STATUSES:
+                    continue  # running, waiting for a retry, or interrupted
                 done += 1
-                if record.status in (TRIAL_FAILED, "INVALID"):
-                    failed += 1
-                if record.duration is not None and record.started is not None:
+                failed += record.status == TRIAL_FAILED
+                if record.duration is not None:
                     durations.append(record.duration)
             best_id, best_score = self._best()
             remaining = None

@@ -9,6 +9,7 @@ thread's sink, every other write goes to the wrapped stream unchanged.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -68,13 +69,36 @@ class LineRouter:
 
 
 def router_for(stream_name: str) -> LineRouter:
-    """The router installed on `sys.<stream_name>`, installing it on first use."""
+    """The router installed on `sys.<stream_name>`, installing it on first use.
+
+    Logging handlers that hold the wrapped stream itself (TensorFlow's, absl's,
+    a user's `StreamHandler()` made before) are pointed at the router too, or
+    their records from the search thread would still reach the running cell.
+    """
     with _install_lock:
         stream = getattr(sys, stream_name)
         if not isinstance(stream, LineRouter):
             stream = LineRouter(stream)
             setattr(sys, stream_name, stream)
+        _adopt_logging_handlers(stream)
         return stream
+
+
+def _adopt_logging_handlers(router: LineRouter) -> None:
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            # absl wraps a StreamHandler in its own handler.
+            for candidate in (handler, getattr(handler, "python_handler", None)):
+                if (
+                    isinstance(candidate, logging.StreamHandler)
+                    and candidate.stream is router._wrapped
+                ):
+                    candidate.setStream(router)
 
 
 class routed_output:

@@ -6,6 +6,7 @@ from typing import Any
 
 from kt_widgets.core.serialize import json_safe
 from kt_widgets.core.state import TrialRecord
+from kt_widgets.core.text import headline
 
 HP_PREFIX = "hp:"
 METRIC_PREFIX = "m:"
@@ -45,6 +46,8 @@ def trial_row(record: TrialRecord) -> dict[str, Any]:
         "epochs": record.epochs_done,
         "duration": None if record.duration is None else round(record.duration, 2),
     }
+    if record.message and record.status != "COMPLETED":
+        row["error"] = headline(record.message)
     for name, value in record.hyperparameters.items():
         row[HP_PREFIX + name] = value
     for name, value in record.metrics.items():

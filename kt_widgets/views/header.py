@@ -9,7 +9,7 @@ import ipywidgets as widgets
 
 from kt_widgets.core import state as st
 from kt_widgets.core.state import SearchSummary
-from kt_widgets.core.text import format_duration, format_score
+from kt_widgets.core.text import format_duration, format_score, headline, strip_ansi
 
 _STATUS_COLOURS = {
     st.IDLE: "#6b7280",
@@ -40,7 +40,11 @@ def header_html(summary: SearchSummary, pause_requested: bool = False) -> str:
     if summary.running_trial is not None:
         planned = summary.running_epochs_planned
         # A count of epochs done (Keras' epoch indices, in the curves, start at 0).
-        epoch = f"{summary.running_epoch}" + (f" / {planned}" if planned else "") + " epochs"
+        done = summary.running_epoch
+        if planned:
+            epoch = f"{done} / {planned} epochs"
+        else:
+            epoch = f"{done} epoch" + ("" if done == 1 else "s")
         parts.append(
             f'<span class="ktw-running">trial {escape(summary.running_trial)}: {epoch}</span>'
         )
@@ -64,16 +68,19 @@ def header_html(summary: SearchSummary, pause_requested: bool = False) -> str:
     if summary.error:
         html += (
             '<details class="ktw-error" style="color:#dc2626;margin-top:4px">'
-            f"<summary>The search failed: {escape(summary.error)}</summary>"
-            f'<pre style="white-space:pre-wrap">{escape(summary.error_traceback or "")}</pre>'
+            f"<summary>The search failed: {escape(headline(summary.error))}</summary>"
+            '<pre style="white-space:pre-wrap;max-height:300px;overflow:auto">'
+            f"{escape(strip_ansi(summary.error_traceback or summary.error))}</pre>"
             "</details>"
         )
+    # Always one line, so the buttons below do not move when the search ends.
+    hint = "&nbsp;"
     if status in st.ACTIVE_STATUSES:
-        html += (
-            '<div class="ktw-hint" style="opacity:.7;font-size:11px">The search runs in '
-            "the background: the kernel's interrupt button does not reach it; use Stop."
-            "</div>"
+        hint = (
+            "The search runs in the background: the kernel's interrupt button "
+            "does not reach it; use Stop."
         )
+    html += f'<div class="ktw-hint" style="opacity:.7;font-size:11px">{hint}</div>'
     return html
 
 

@@ -8,6 +8,8 @@ from html import escape
 
 import ipywidgets as widgets
 
+from kt_widgets.core.text import strip_ansi
+
 LINES_SHOWN = 200
 
 
@@ -46,7 +48,11 @@ class LogView(widgets.VBox):
         if not changed:
             return
         self._lines = (self._lines + lines)[-LINES_SHOWN:]
-        body = escape("\n".join(self._lines)) or "(no output)"
+        body = escape(strip_ansi("\n".join(self._lines))) or "(no output)"
+        # column-reverse keeps the box scrolled to its end, the newest lines,
+        # each time the text is replaced.
         self.text.value = (
-            f'<pre style="max-height:180px;overflow:auto;font-size:11px;margin:0">{body}</pre>'
+            '<div style="max-height:180px;overflow:auto;display:flex;'
+            'flex-direction:column-reverse">'
+            f'<pre style="font-size:11px;margin:0">{body}</pre></div>'
         )
