@@ -170,3 +170,16 @@ def test_time_spent_paused_is_not_part_of_a_trials_duration(monkeypatch):
     state.trial_ended("0", "COMPLETED", score=1.0)
     assert state.trial("0").duration == 5.0
     assert state.elapsed() == 62.0  # the search's wall time includes the pause
+
+
+def test_a_failing_subscriber_never_fails_the_search_thread():
+    state = SearchState()
+
+    def broken():
+        raise RuntimeError("the UI broke")
+
+    state.subscribe(broken)
+    state.trial_started("0", {})
+    state.epoch_ended("0", 0, {"loss": 1.0})  # does not raise
+    assert state.curves("0") == [[(0, {"loss": 1.0})]]
+    assert any("the UI broke" in line for line in state.log_since(0)[1])

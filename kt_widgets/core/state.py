@@ -170,7 +170,11 @@ class SearchState:
             self._changes[trial_id] = self._version
             self._changes.move_to_end(trial_id)
         for callback in self._subscribers:
-            callback()
+            try:
+                callback()
+            except Exception as error:  # a view's trouble must not fail the trial
+                self._log_seq += 1
+                self._log.append((self._log_seq, f"kt_widgets: update failed: {error!r}"))
 
     # -- reads ---------------------------------------------------------------
     @property
