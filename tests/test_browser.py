@@ -505,6 +505,19 @@ def test_dashboard_in_jupyterlab(lab, page):
     assert set(samples) == {paused_at}, f"training went on while paused: {samples}"
     assert current_status(page) == "paused", "the status left 'paused' by itself"
 
+    # The status filter, while trials of two statuses are listed.
+    status_filter = page.locator(".ktw-table select.ktw-status-filter")
+    status_filter.select_option("RUNNING")
+    wait_js(
+        page,
+        f"id => {ROWS}.length === 1 && {ROWS}[0].dataset.trialId === id",
+        f"filtering on RUNNING should show trial {paused_at[0]} alone",
+        arg=paused_at[0],
+        timeout=5_000,
+    )
+    status_filter.select_option("")  # all statuses again
+    wait_js(page, f"() => {ROWS}.length >= 2", "clearing the filter should show every trial")
+
     # d. Resume: running again, training goes on, then the search ends.
     widget_button(page, "ktw-resume").click()
     wait_for_status(page, "running", PAUSE_MS)
