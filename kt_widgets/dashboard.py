@@ -180,25 +180,25 @@ class Dashboard:
         if state.space_version != self._space_version:
             self._space_version = state.space_version
             self.space.update(state.space())
-        self._push_rows(summary.best_trial)
+        # One read of what changed serves the rows and the curves.
+        self._version, changed = state.changed_since(self._version)
+        self._push_rows(changed, summary.best_trial)
         self.trial_errors.update(state.trials(list(self.table.selected)))
-        self._push_curves(summary.running_trial, summary.best_trial)
+        self._push_curves(set(changed), summary.running_trial, summary.best_trial)
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines)
         # The header last: when it says "finished", the rows are already sent.
         self.header.update(summary, control.pause_requested, control.stop_requested)
 
-    def _push_rows(self, best_trial: str | None) -> None:
+    def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state
         columns = table_columns(state.hyperparameter_kinds(), state.metric_names())
         if columns != self.table.columns:
             self.table.columns = columns
         self.table.best_trial_id = best_trial or ""
-        version, changed = state.changed_since(self._version)
         reset, self._resend_rows = self._resend_rows, False
         if reset:
             changed = state.trial_ids()
-        self._version = version
         if changed or reset:
             rows = [trial_row(record) for record in state.trials(changed)]
             self.table.send_rows(rows, reset=reset)
@@ -208,7 +208,7 @@ class Dashboard:
             return list(self.table.selected)
         return [t for t in dict.fromkeys([running, best]) if t is not None]
 
-    def _push_curves(self, running: str | None, best: str | None) -> None:
+    def _push_curves(self, changed: set[str], running: str | None, best: str | None) -> None:
         state = self.state
         metrics = state.epoch_metric_names()
         if metrics != self.curves.metrics:
@@ -223,7 +223,7 @@ class Dashboard:
             self._shown = shown
             self._sent_points = {}
         series = []
-        for trial_id in shown:
+        for trial_id in shown if reset else [t for t in shown if t in changed]:
             for execution, points in enumerate(state.curves(trial_id)):
                 sent = self._sent_points.get((trial_id, execution), 0)
                 if len(points) < sent:  # a retried trial starts its epochs again

@@ -68,10 +68,6 @@ class SearchRunner:
     def busy(self) -> bool:
         return not self._idle.is_set()
 
-    @property
-    def thread(self) -> threading.Thread | None:
-        return self._thread
-
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job()` in the worker thread; raises if a job is still running.
 

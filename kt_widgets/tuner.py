@@ -75,24 +75,26 @@ class NotebookTunerMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Before keras_tuner's __init__, which may wipe the directory (overwrite=True).
-        _refuse_busy_project(kwargs.get("directory"), kwargs.get("project_name"))
+        _refuse_busy_project(_project_key(kwargs.get("directory"), kwargs.get("project_name")))
         super().__init__(*args, **kwargs)
+        self._project = _project_key(self.directory, self.project_name)
         objective = self.oracle.objective
+        parts = getattr(objective, "objectives", None) or [objective]
         self.search_state = SearchState(
             objective=getattr(objective, "name", ""),
             direction=getattr(objective, "direction", "min"),
             max_trials=self.oracle.max_trials,
+            objective_metrics=[getattr(o, "name", "") for o in parts],
         )
-        parts = getattr(objective, "objectives", None) or [objective]
-        self.search_state.objective_metrics = [getattr(o, "name", "") for o in parts]
         self.control = SearchControl()
         self._runner = SearchRunner(self.project_name)
         self._search_error: BaseException | None = None
         self._fit_epochs: int | None = None
         self._trial_lines = True
-        self._trial_dirs: dict[str, str] = {}
-        self._saved_at: dict[str, float] = {}
+        # The running trial, its directory, and when its epochs were last saved.
         self._current_trial: str | None = None
+        self._current_trial_dir: str | None = None
+        self._saved_at = 0.0
         stock_display = getattr(self.oracle, "_display", None)  # absent on a remote oracle
         if stock_display is not None:
             silent = _SilentDisplay(self.oracle, verbose=stock_display.verbose)
@@ -138,9 +140,9 @@ class NotebookTunerMixin:
         epochs = fit_kwargs.get("epochs")
         self._fit_epochs = epochs if isinstance(epochs, int) else None
         self._search_error = None
-        _refuse_busy_project(self.directory, self.project_name, allowed=self)
+        _refuse_busy_project(self._project, allowed=self)
         with _searching_lock:
-            _searching[_project_key(self.directory, self.project_name)] = weakref.ref(self)
+            _searching[self._project] = weakref.ref(self)
         self.control.reset()
         self.search_state.max_trials = self.oracle.max_trials
         self.search_state.set_status(st.RUNNING)
@@ -205,8 +207,9 @@ class NotebookTunerMixin:
         planned = values.get("tuner/epochs", self._fit_epochs)
         self._record_space()
         self.search_state.trial_started(trial.trial_id, values, epochs_planned=planned)
-        self._trial_dirs[trial.trial_id] = self.get_trial_dir(trial.trial_id)
         self._current_trial = trial.trial_id
+        self._current_trial_dir = self.get_trial_dir(trial.trial_id)
+        self._saved_at = -SAVE_INTERVAL  # its first epoch is saved at once
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_begin(trial, model, epoch, logs=logs)
@@ -225,7 +228,8 @@ class NotebookTunerMixin:
             with contextlib.suppress(TypeError, ValueError):
                 values[name] = float(value)
         self.search_state.epoch_ended(trial.trial_id, int(epoch), values)
-        self._save_curves(trial.trial_id, force=False)
+        if trial.trial_id == self._current_trial:
+            self._save_curves(force=False)
         if self.control.pause_requested:
             self._hold_if_paused()
 
@@ -242,8 +246,8 @@ class NotebookTunerMixin:
             message=ended.message,
             hyperparameters=dict(ended.hyperparameters.values),
         )
-        self._save_curves(ended.trial_id)
-        self._current_trial = None
+        self._save_curves()
+        self._current_trial = self._current_trial_dir = None
         if self._trial_lines:
             print(self._trial_line(ended.trial_id), flush=True)
 
@@ -262,7 +266,7 @@ class NotebookTunerMixin:
 
         def on_hold() -> None:
             self.search_state.set_status(st.PAUSED)
-            self._save_curves(self._current_trial)
+            self._save_curves()
 
         self.control.hold_while_paused(on_hold=on_hold, on_release=on_release)
 
@@ -278,7 +282,7 @@ class NotebookTunerMixin:
                 self.search_state.set_status(st.STOPPED)
             except BaseException as error:
                 release_leaked_oracle_lock(self.oracle)
-                self._save_curves(self._current_trial)
+                self._save_curves()
                 self._search_error = error
                 self.search_state.fail(f"{type(error).__name__}: {error}", traceback.format_exc())
                 if not background:
@@ -288,25 +292,25 @@ class NotebookTunerMixin:
                 self.search_state.set_status(st.STOPPED if stopped else st.FINISHED)
             finally:
                 with _searching_lock:
-                    _searching.pop(_project_key(self.directory, self.project_name), None)
+                    _searching.pop(self._project, None)
 
     def _record_space(self) -> None:
         self.search_state.set_space(space_rows(self.oracle.get_space().get_config()))
 
-    def _save_curves(self, trial_id: str | None, force: bool = True) -> None:
-        """Write a trial's epochs atomically; while it runs, at most every SAVE_INTERVAL.
+    def _save_curves(self, force: bool = True) -> None:
+        """Write the running trial's epochs atomically; unforced, at most every SAVE_INTERVAL.
 
         Rewriting the whole file after every epoch would cost O(epochs) each
         time; a trial cut short is run again anyway, so its last second of
         epochs is all a crash can lose.
         """
-        trial_dir = self._trial_dirs.get(trial_id)
-        if trial_dir is None:
+        trial_id, trial_dir = self._current_trial, self._current_trial_dir
+        if trial_id is None or trial_dir is None:
             return
         now = time.monotonic()
-        if not force and now - self._saved_at.get(trial_id, -SAVE_INTERVAL) < SAVE_INTERVAL:
+        if not force and now - self._saved_at < SAVE_INTERVAL:
             return
-        self._saved_at[trial_id] = now
+        self._saved_at = now
         try:
             store.write_curves(trial_dir, self.search_state.curves(trial_id))
         except OSError as error:  # a full disk must not fail the trial
@@ -377,9 +381,8 @@ def active_searches() -> list:
     return [tuner for tuner in tuners if tuner is not None]
 
 
-def _refuse_busy_project(directory, project_name, allowed=None) -> None:
+def _refuse_busy_project(key: str, allowed=None) -> None:
     """Two searches writing one project would overwrite each other's files."""
-    key = _project_key(directory, project_name)
     with _searching_lock:
         ref = _searching.get(key)
     other = ref() if ref is not None else None

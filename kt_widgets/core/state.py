@@ -120,13 +120,14 @@ class SearchState:
         objective: str = "",
         direction: str = "min",
         max_trials: int | None = None,
+        objective_metrics: list[str] | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._subscribers: list[Callable[[], None]] = []
         self.objective = objective
         # Metrics the objective is made of (several for a multi-objective),
         # in the order the curves prefer them.
-        self.objective_metrics = [objective] if objective else []
+        self.objective_metrics = objective_metrics or ([objective] if objective else [])
         self.direction = direction
         self.max_trials = max_trials
         self._version = 0
