@@ -192,7 +192,9 @@ class Dashboard:
 
     def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state
-        columns = table_columns(state.hyperparameter_kinds(), state.metric_names())
+        columns = table_columns(
+            state.hyperparameter_kinds(), state.metric_names(), workers=state.has_workers()
+        )
         if columns != self.table.columns:
             self.table.columns = columns
         self.table.best_trial_id = best_trial or ""

@@ -19,7 +19,7 @@ from typing import Any
 
 from keras_tuner.src.engine import oracle as oracle_module
 
-from kt_widgets import kernel, store
+from kt_widgets import distributed, kernel, store
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
 from kt_widgets.core.space import space_rows
@@ -95,6 +95,11 @@ class NotebookTunerMixin:
         self._current_trial: str | None = None
         self._current_trial_dir: str | None = None
         self._saved_at = 0.0
+        # Distributed search: the server while this tuner is the chief, the
+        # address asked for by start_chief(), a worker's sender of epochs.
+        self.chief: distributed.ChiefServer | None = None
+        self._chief_address: tuple[str, int] | None = None
+        self._epoch_relay = distributed.epoch_relay(self)
         stock_display = getattr(self.oracle, "_display", None)  # absent on a remote oracle
         if stock_display is not None:
             silent = _SilentDisplay(self.oracle, verbose=stock_display.verbose)
@@ -141,6 +146,7 @@ class NotebookTunerMixin:
         self._fit_epochs = epochs if isinstance(epochs, int) else None
         self._search_error = None
         _refuse_busy_project(self._project, allowed=self)
+        self._prepare_chief()
         with _searching_lock:
             _searching[self._project] = weakref.ref(self)
         self.control.reset()
@@ -177,6 +183,31 @@ class NotebookTunerMixin:
         if finished and self._search_error is not None:
             raise self._search_error
         return finished
+
+    def start_chief(
+        self, ip: str | None = None, port: int | None = None, background: bool | None = None
+    ) -> None:
+        """Serves this tuner's oracle to the workers of a distributed search.
+
+        The notebook becomes keras_tuner's chief: workers started with
+        KERASTUNER_TUNER_ID=<a unique id>, KERASTUNER_ORACLE_IP and
+        KERASTUNER_ORACLE_PORT pointing here run the trials, and the dashboard
+        shows each one live. Pause hands out no new trial; Stop tells every
+        worker to exit once its trial ends. With KERASTUNER_TUNER_ID=chief set
+        in the kernel, `search()` does the same.
+
+        Args:
+            ip: str or None. The address to listen on; "0.0.0.0" listens on
+                every interface. Defaults to KERASTUNER_ORACLE_IP, else "0.0.0.0".
+            port: int or None. The port; 0 picks a free one (see
+                `tuner.chief.port`). Defaults to KERASTUNER_ORACLE_PORT, else 8000.
+            background: bool or None. As for `search()`. Defaults to None.
+        """
+        self._chief_address = distributed.chief_address(ip, port)
+        try:
+            self.search(background=background)
+        finally:
+            self._chief_address = None
 
     def pause(self) -> None:
         """Pauses the search at the next training batch (or before the next trial)."""
@@ -228,6 +259,8 @@ class NotebookTunerMixin:
             with contextlib.suppress(TypeError, ValueError):
                 values[name] = float(value)
         self.search_state.epoch_ended(trial.trial_id, int(epoch), values)
+        if self._epoch_relay is not None:  # a worker: the chief shows the curves too
+            self._epoch_relay.send(trial.trial_id, int(epoch), values)
         if trial.trial_id == self._current_trial:
             self._save_curves(force=False)
         if self.control.pause_requested:
@@ -270,13 +303,24 @@ class NotebookTunerMixin:
 
         self.control.hold_while_paused(on_hold=on_hold, on_release=on_release)
 
+    def _prepare_chief(self) -> None:
+        """Listen for workers now, so that a bad address fails at the call."""
+        address = self._chief_address
+        if address is None and distributed.chief_from_environment():
+            address = distributed.chief_address(None, None)
+        self.chief = distributed.ChiefServer(self, *address) if address else None
+
     def _run_search(self, fit_args, fit_kwargs, background: bool, setup=None) -> None:
         output = routed_output(self.search_state.log) if background else contextlib.nullcontext()
         with output:
             try:
                 if setup is not None:
                     setup()
-                super().search(*fit_args, **fit_kwargs)
+                if self.chief is not None:
+                    self.save()  # as keras_tuner's chief does before serving
+                    self.chief.serve(self.search_state, self.control)
+                else:
+                    super().search(*fit_args, **fit_kwargs)
             except _StopSearch:
                 self.on_search_end()
                 self.search_state.set_status(st.STOPPED)
@@ -318,6 +362,8 @@ class NotebookTunerMixin:
 
     def _restore_trials(self) -> None:
         """Show the trials of a reloaded project (overwrite=False), with their curves."""
+        if self._is_worker():  # the chief keeps the trials
+            return
         for trial_id in sorted(self.oracle.trials, key=_trial_sort_key):
             trial = self.oracle.trials[trial_id]
             trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")

@@ -58,6 +58,8 @@ class TrialRecord:
     # Time spent paused is not the trial's: its duration leaves it out.
     paused_seconds: float = 0.0
     paused_since: float | None = None
+    # The tuner id of the worker that runs it, in a distributed search.
+    worker: str | None = None
 
     @property
     def epochs_done(self) -> int:
@@ -147,6 +149,7 @@ class SearchState:
         self._hp_kinds: dict[str, str] = {}  # name -> "number" or "text"
         self._metric_names: dict[str, None] = {}
         self._epoch_metric_names: dict[str, None] = {}
+        self._has_workers = False
 
     # -- subscriptions -------------------------------------------------------
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
@@ -242,6 +245,10 @@ class SearchState:
                 self._hp_kinds[name] = "text"
             else:
                 self._hp_kinds[name] = "number"
+
+    def has_workers(self) -> bool:
+        """Whether some trial ran on a worker of a distributed search."""
+        return self._has_workers
 
     def metric_names(self) -> list[str]:
         """Names of the final metrics reported for trials."""
@@ -385,10 +392,14 @@ class SearchState:
         trial_id: str,
         hyperparameters: dict[str, Any],
         epochs_planned: int | None = None,
+        worker: str | None = None,
     ) -> None:
         """A trial starts (or is retried: its earlier epochs are dropped)."""
         with self._lock:
             record = self._record(trial_id)
+            if worker is not None:
+                record.worker = worker
+                self._has_workers = True
             record.status = TRIAL_RUNNING
             record.hyperparameters = dict(hyperparameters)
             record.executions = []
@@ -444,6 +455,7 @@ class SearchState:
         """Add a trial read back from disk (a reloaded project)."""
         with self._lock:
             self._trials[record.trial_id] = record
+            self._has_workers = self._has_workers or record.worker is not None
             self._note_hyperparameters(record.hyperparameters)
             for name in record.metrics:
                 self._metric_names.setdefault(name, None)

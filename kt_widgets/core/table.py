@@ -23,12 +23,20 @@ _TAIL_COLUMNS = [
 ]
 
 
-def table_columns(hp_kinds: dict[str, str], metric_names: list[str]) -> list[dict[str, str]]:
+_WORKER_COLUMN = {"key": "worker", "label": "Worker", "kind": "text"}
+
+
+def table_columns(
+    hp_kinds: dict[str, str], metric_names: list[str], workers: bool = False
+) -> list[dict[str, str]]:
     """Columns: id, status, score, each hyperparameter, each final metric, timing.
 
     `hp_kinds` maps each hyperparameter to "number" (sorts as numbers) or "text".
+    `workers` adds the worker column (after the status) of a distributed search.
     """
     columns = list(_FIXED_COLUMNS)
+    if workers:
+        columns.insert(2, _WORKER_COLUMN)
     for name, kind in hp_kinds.items():
         columns.append({"key": HP_PREFIX + name, "label": name, "kind": kind})
     for name in metric_names:
@@ -46,6 +54,8 @@ def trial_row(record: TrialRecord) -> dict[str, Any]:
         "epochs": record.epochs_done,
         "duration": None if record.duration is None else round(record.duration, 2),
     }
+    if record.worker is not None:
+        row["worker"] = record.worker
     if record.message and record.status != "COMPLETED":
         row["error"] = headline(record.message)
     for name, value in record.hyperparameters.items():
