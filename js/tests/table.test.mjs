@@ -3,6 +3,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 
 import view, {
+  ALL_ROWS_LIMIT,
   columnKind,
   compareCells,
   countLabel,
@@ -12,6 +13,7 @@ import view, {
   formatDuration,
   mergeRows,
   nextSort,
+  rowWindow,
   sortRows,
   statusClass,
   statusOptions,
@@ -214,4 +216,36 @@ test("toggleSelection adds and removes", () => {
   assert.deepEqual(toggleSelection([], "3"), ["3"]);
   assert.deepEqual(toggleSelection(["3", "5"], "3"), ["5"]);
   assert.deepEqual(toggleSelection(["5"], "3"), ["5", "3"]);
+});
+
+test("rowWindow: short tables are built whole, long ones only around the view", () => {
+  assert.deepEqual(rowWindow(ALL_ROWS_LIMIT, 5000, 360, 24), { start: 0, end: ALL_ROWS_LIMIT });
+  // At the top: the rows in view (360 / 24 = 15) and the overscan below them.
+  assert.deepEqual(rowWindow(10000, 0, 360, 24, 20), { start: 0, end: 36 });
+  // In the middle: row 1000 is the first in view, overscan on both sides.
+  assert.deepEqual(rowWindow(10000, 24000, 360, 24, 20), { start: 980, end: 1036 });
+  // At the very end, and scrolled past it: the last rows, never beyond.
+  const end = rowWindow(10000, 240000, 360, 24, 20);
+  assert.equal(end.end, 10000);
+  assert.ok(end.start < 10000 && end.start >= 10000 - 21);
+  assert.deepEqual(rowWindow(10000, 10 ** 9, 360, 24, 20).end, 10000);
+  // Negative scroll (above the rows) and an unmeasured row height.
+  assert.deepEqual(rowWindow(10000, -50, 360, 0, 0).start, 0);
+  assert.ok(rowWindow(10000, 0, 360, 0, 0).end > 0);
+});
+
+test("sortRows sorts 10,000 rows quickly and like compareCells", () => {
+  const rows = Array.from({ length: 10000 }, (_, i) => ({
+    trial_id: String(i),
+    score: i % 17 === 0 ? "NaN" : ((i * 7919) % 10007) / 10007,
+    act: ["relu", "tanh", "Elu"][i % 3],
+  }));
+  const byScore = sortRows(rows, "score", "number", true);
+  for (let i = 1; i < byScore.length; i += 1) {
+    const order = compareCells(byScore[i - 1].score, byScore[i].score, "number", true);
+    assert.ok(order <= 0, `rows ${i - 1} and ${i} out of order`);
+  }
+  assert.equal(byScore.at(-1).score, "NaN");
+  const byText = sortRows(rows, "act", "text");
+  assert.deepEqual([...new Set(byText.map((r) => r.act))], ["Elu", "relu", "tanh"].sort((a, b) => a.localeCompare(b)));
 });
