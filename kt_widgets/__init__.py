@@ -13,6 +13,7 @@ from kt_widgets.tuners import (
     RandomSearch,
     Tuner,
 )
+from kt_widgets.watch import Watch, watch
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,8 @@ __all__ = [
     "Hyperband",
     "RandomSearch",
     "Tuner",
+    "Watch",
     "__version__",
     "active_searches",
+    "watch",
 ]

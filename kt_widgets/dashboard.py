@@ -42,6 +42,10 @@ class Controls(Protocol):
     def stop(self) -> None: ...
 
 
+def _no_action() -> None:
+    pass
+
+
 def _section(title: str, body: widgets.Widget) -> widgets.Widget:
     heading = widgets.HTML(f"<b>{title}</b>")
     return widgets.VBox([heading, body])
@@ -50,7 +54,8 @@ def _section(title: str, body: widgets.Widget) -> widgets.Widget:
 class Dashboard:
     """Header, search space, trial table, curves and log of one search."""
 
-    def __init__(self, state: SearchState, controls: Controls) -> None:
+    def __init__(self, state: SearchState, controls: Controls | None) -> None:
+        """`controls` None: a read-only dashboard (watch mode), with no buttons."""
         self.state = state
         self._controls = controls
         self._wake = threading.Event()
@@ -64,11 +69,14 @@ class Dashboard:
         self._pushed = threading.Condition()
         self._pushed_version = -1
         self._sent_points: dict[tuple[str, int], int] = {}
-        self.header = HeaderView(
-            on_pause=self._call(controls.pause),
-            on_resume=self._call(controls.resume),
-            on_stop=self._call(controls.stop),
-        )
+        if controls is None:
+            self.header = HeaderView(_no_action, _no_action, _no_action, read_only=True)
+        else:
+            self.header = HeaderView(
+                on_pause=self._call(controls.pause),
+                on_resume=self._call(controls.resume),
+                on_stop=self._call(controls.stop),
+            )
         self.space = SpaceView()
         self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
         self.table.sort_descending = state.direction == "max"
@@ -175,7 +183,7 @@ class Dashboard:
     def push(self) -> None:
         """Send every view what changed since the last push."""
         state = self.state
-        control = self._controls.control
+        control = self._controls.control if self._controls is not None else None
         summary = state.summary()
         if state.space_version != self._space_version:
             self._space_version = state.space_version
@@ -188,7 +196,10 @@ class Dashboard:
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines)
         # The header last: when it says "finished", the rows are already sent.
-        self.header.update(summary, control.pause_requested, control.stop_requested)
+        if control is None:
+            self.header.update(summary, False, False)
+        else:
+            self.header.update(summary, control.pause_requested, control.stop_requested)
 
     def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state
@@ -198,6 +209,7 @@ class Dashboard:
         if columns != self.table.columns:
             self.table.columns = columns
         self.table.best_trial_id = best_trial or ""
+        self.table.direction = state.direction  # a watched project may tell it late
         reset, self._resend_rows = self._resend_rows, False
         if reset:
             changed = state.trial_ids()

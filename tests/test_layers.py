@@ -35,7 +35,7 @@ def test_core_imports_only_the_standard_library_and_itself():
 
 
 def test_keras_side_never_imports_widgets():
-    for name in ("tuner.py", "runner.py", "store.py"):
+    for name in ("tuner.py", "runner.py", "store.py", "distributed.py", "project_files.py"):
         names = imports_of(PACKAGE / name)
         assert not top_levels(names) & UI, name
         assert not any(
@@ -53,3 +53,8 @@ def test_ui_side_never_imports_keras():
             m in ("kt_widgets.tuner", "kt_widgets.runner", "kt_widgets.store", "kt_widgets.tuners")
             for m in kt_modules(names)
         ), path.name
+
+
+def test_reading_a_watched_project_needs_no_keras():
+    names = imports_of(PACKAGE / "project_files.py")
+    assert not top_levels(names) & (KERAS | UI | IPYTHON)

@@ -22,7 +22,12 @@ _STATUS_COLOURS = {
 }
 
 
-def header_html(summary: SearchSummary, pause_requested: bool = False) -> str:
+READ_ONLY_HINT = "Read-only: this dashboard shows the files of a search another process runs."
+
+
+def header_html(
+    summary: SearchSummary, pause_requested: bool = False, read_only: bool = False
+) -> str:
     """The header's text as HTML; every value from user code is escaped."""
     status = summary.status
     label = "pausing…" if pause_requested and status == st.RUNNING else status
@@ -75,7 +80,9 @@ def header_html(summary: SearchSummary, pause_requested: bool = False) -> str:
         )
     # Always one line, so the buttons below do not move when the search ends.
     hint = "&nbsp;"
-    if status in st.ACTIVE_STATUSES:
+    if read_only:
+        hint = READ_ONLY_HINT
+    elif status in st.ACTIVE_STATUSES:
         hint = (
             "The search runs in the background: the kernel's interrupt button "
             "does not reach it; use Stop."
@@ -92,7 +99,9 @@ class HeaderView(widgets.VBox):
         on_pause: Callable[[], None],
         on_resume: Callable[[], None],
         on_stop: Callable[[], None],
+        read_only: bool = False,
     ) -> None:
+        self.read_only = read_only
         self.text = widgets.HTML()
         self.progress = widgets.FloatProgress(min=0.0, max=1.0, layout={"width": "240px"})
         self.pause_button = widgets.Button(
@@ -115,11 +124,17 @@ class HeaderView(widgets.VBox):
         controls = widgets.HBox(
             [self.pause_button, self.resume_button, self.stop_button, self.progress]
         )
+        if read_only:  # a watched search: nothing here to control
+            controls.layout.display = "none"
+            for button in (self.pause_button, self.resume_button, self.stop_button):
+                button.disabled = True
         super().__init__([self.text, controls])
         self.add_class("ktw-header-view")
 
     def update(self, summary: SearchSummary, pause_requested: bool, stop_requested: bool) -> None:
-        self.text.value = header_html(summary, pause_requested)
+        self.text.value = header_html(summary, pause_requested, self.read_only)
+        if self.read_only:
+            return
         active = summary.status in st.ACTIVE_STATUSES
         self.pause_button.disabled = not (summary.status == st.RUNNING and not pause_requested)
         self.resume_button.disabled = not (
