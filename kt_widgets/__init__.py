@@ -14,6 +14,7 @@ from kt_widgets.tuners import (
     Tuner,
 )
 from kt_widgets.watch import Watch, watch
+from kt_widgets.wrapping import search, wrap
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,15 @@ __all__ = [
     "Watch",
     "__version__",
     "active_searches",
+    "load_ipython_extension",
+    "search",
     "watch",
+    "wrap",
 ]
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext kt_widgets`: registers the `%tune` and `%%tune` magics."""
+    from kt_widgets import magics  # IPython's magic machinery, only when asked for
+
+    magics.load_ipython_extension(ipython)

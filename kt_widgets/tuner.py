@@ -77,6 +77,14 @@ class NotebookTunerMixin:
         # Before keras_tuner's __init__, which may wipe the directory (overwrite=True).
         _refuse_busy_project(_project_key(kwargs.get("directory"), kwargs.get("project_name")))
         super().__init__(*args, **kwargs)
+        self._attach_notebook()
+
+    def _attach_notebook(self) -> None:
+        """Sets up the notebook behaviour on a constructed keras_tuner tuner.
+
+        Run by `__init__`, and by `kt_widgets.wrap` on a tuner built as a plain
+        keras_tuner one.
+        """
         self._project = _project_key(self.directory, self.project_name)
         objective = self.oracle.objective
         parts = getattr(objective, "objectives", None) or [objective]
