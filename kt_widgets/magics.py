@@ -240,14 +240,22 @@ def _wait(magics: TuneMagics, words: list[str]) -> None:
     print(_status_line(name, tuner))
 
 
-@subcommand("list", "%tune list", "every search of %tune, and any other running search")
+@subcommand("list", "%tune list", "the searches of %tune, then those started from Python")
 def _list(magics: TuneMagics, words: list[str]) -> None:
     if words:
         raise TuneUsageError(f"%tune list takes no arguments, got {' '.join(words)}")
     listed = dict(magics.searches)
-    for tuner in active_searches():
-        if all(tuner is not known for known in listed.values()):
-            listed[tuner.project_name] = tuner
+    # Then the searches started from Python: by their name in the notebook if they
+    # have one, else (still running) by their project.
+    named = [
+        (name, value)
+        for name, value in magics.shell.user_ns.items()
+        if isinstance(value, NotebookTunerMixin) and not name.startswith("_")
+    ]
+    running = [(tuner.project_name, tuner) for tuner in active_searches()]
+    for name, tuner in named + running:
+        if tuner.status != st.IDLE and all(tuner is not known for known in listed.values()):
+            listed[name] = tuner
     if not listed:
         print("no searches yet")
     for name, tuner in listed.items():

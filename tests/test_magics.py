@@ -2,7 +2,9 @@
 
 import ast
 import json
+import queue
 import threading
+import time
 from pathlib import Path
 
 import keras_tuner
@@ -144,7 +146,7 @@ def test_tune_runs_a_plain_tuner_subclass_as_a_plain_search_would(shell):
     assert len(list(Path("runs/magic").glob("trial_*/kt_widgets_epochs.json"))) == 4
 
 
-def test_the_python_call_wraps_in_place_once(shell):
+def test_the_python_call_wraps_in_place_once(shell, capsys):
     run(shell, "a = quadratic('a')\nb = quadratic('b')")
     a, b = shell.user_ns["a"], shell.user_ns["b"]
     plain_class = type(a)
@@ -153,6 +155,9 @@ def test_the_python_call_wraps_in_place_once(shell):
     assert issubclass(type(a), plain_class) and isinstance(a, NotebookTunerMixin)
     ktw.search(b, background=False)
     assert b.status == "finished" and [t[1] for t in trials(b)] == ["COMPLETED"] * 4
+    capsys.readouterr()
+    run(shell, "%tune list")  # a search started from Python, by its name in the notebook
+    assert capsys.readouterr().out.startswith("b: finished · 4/4 trials")
     with pytest.raises(TypeError, match="keras_tuner tuner"):
         ktw.wrap(object())
 
@@ -390,3 +395,55 @@ def test_the_cell_magic_makes_binds_and_starts_a_tuner_on_the_digits(shell):
     assert all(0.0 <= t.score <= 1.0 for t in tuner.oracle.trials.values())
     assert {"units"} == set(tuner.get_best_hyperparameters()[0].values)
     assert Path("runs/digits/oracle.json").exists()
+
+
+# C19: in a real kernel, the dashboard's widgets advance while no cell runs (the
+# updates come from the pump thread), and the search thread prints no exception.
+def test_in_a_kernel_the_dashboard_advances_while_no_cell_runs(tmp_path):
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        setup = TUNER_CELL + "\n%load_ext kt_widgets\ntuner = quadratic('c19', 3, 0.05)"
+        assert client.execute_interactive(setup, timeout=120)["content"]["status"] == "ok"
+        msg_id = client.execute("%tune tuner.search()")
+        reply = client.get_shell_msg(timeout=60)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert reply["content"]["status"] == "ok"
+        # The cell has returned: from here on no cell runs, and the widgets' models
+        # must still change, up to the end of the search.
+        kinds, progress, headers, streams = {}, [], [], []
+        finished = False
+        deadline = time.monotonic() + 60
+        while not (finished and progress[-1:] == [1.0]) and time.monotonic() < deadline:
+            try:
+                msg = client.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                continue
+            content, kind = msg["content"], msg["msg_type"]
+            if kind == "stream":
+                streams.append(content["text"])
+            if kind not in ("comm_open", "comm_msg"):
+                continue
+            state = content.get("data", {}).get("state", {})
+            if kind == "comm_open":
+                kinds[content["comm_id"]] = state.get("_model_name")
+            model = kinds.get(content["comm_id"])
+            if model == "FloatProgressModel" and "value" in state:
+                progress.append(state["value"])
+            if model == "HTMLModel" and "ktw-header" in state.get("value", ""):
+                headers.append(state["value"])
+                finished = 'data-status="finished"' in state["value"]
+        assert finished, headers[-1:]
+        assert progress == sorted(progress) and progress[-1] == 1.0 and len(set(progress)) >= 3
+        assert not any("Traceback" in text or "Exception" in text for text in streams)
+        check = client.execute_interactive(
+            "print(tuner.status, [t.status for t in tuner.oracle.trials.values()])",
+            timeout=30,
+            output_hook=lambda msg: streams.append(msg["content"].get("text", "")),
+        )
+        assert check["content"]["status"] == "ok"
+        assert "finished ['COMPLETED', 'COMPLETED', 'COMPLETED']" in "".join(streams)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)

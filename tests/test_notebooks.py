@@ -58,3 +58,29 @@ def test_quickstart_tunes_the_digits_live_to_90_percent(tmp_path):
     # Trial files and our per-epoch logs are on disk beside each trial.
     saved = sorted((tmp_path / "runs" / "quickstart").glob("trial_*/kt_widgets_epochs.json"))
     assert len(saved) == 6
+
+
+def test_magic_notebook_shows_each_form_on_the_digits(tmp_path):
+    notebook = execute("magic.ipynb", tmp_path)
+    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert not [o for o in outputs if "Traceback" in o.get("text", "")]
+    text = text_outputs(notebook)
+    assert "%tune status [NAME]" in text  # the help
+    # `%tune list`: the searches of %tune, then the one started from Python.
+    listed = notebook.cells[-2]["outputs"][0]["text"].splitlines()
+    assert [line.split(" · ")[:2] for line in listed] == [
+        ["plain: finished", "3/3 trials"],
+        ["tuner: finished", "3/3 trials"],
+        ["mine: finished", "2/2 trials"],
+    ]
+    assert all(" · best val_accuracy " in line for line in listed)
+    best = float(re.search(r"best val_accuracy of the cell's tuner: ([0-9.]+)", text).group(1))
+    assert best >= 0.7  # chance is 0.1
+    # One live dashboard per search, each ended "finished".
+    values = [s.get("value") for s in widget_states(notebook)]
+    headers = [v for v in values if isinstance(v, str) and "ktw-header" in v]
+    assert len(headers) == 3 and all('data-status="finished"' in h for h in headers)
+    for project, trials in (("plain", 3), ("mine", 2), ("cell", 3)):
+        saved = list((tmp_path / "runs" / project).glob("trial_*/trial.json"))
+        assert len(saved) == trials, project
