@@ -23,9 +23,12 @@ from kt_widgets.tune_command import (
     cell_error_line,
     parse_cell,
     parse_search_call,
+    parse_watch,
+    split_line,
     status_line,
 )
 from kt_widgets.tuner import NotebookTunerMixin, active_searches
+from kt_widgets.watch import watch as watch_project
 
 HELP_WORDS = ("-h", "--help", "help")
 
@@ -85,6 +88,7 @@ Examples:
   model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 
   %tune status              %tune pause tuner         %tune wait
+  %tune watch runs digits --name digits_watch
 """
 
 
@@ -132,7 +136,7 @@ class TuneMagics(Magics):
             return
         command = SUBCOMMANDS.get(words[0])
         if command is not None:
-            command.run(self, words[1:])
+            command.run(self, split_line(line)[1:])
             return
         if words[0].startswith("-"):
             raise TuneUsageError(f"unknown option {words[0]!r} (see %tune --help)")
@@ -260,6 +264,24 @@ def _list(magics: TuneMagics, words: list[str]) -> None:
         print("no searches yet")
     for name, tuner in listed.items():
         print(_status_line(name, tuner))
+
+
+@subcommand(
+    "watch",
+    "%tune watch DIR PROJECT",
+    "a live, read-only dashboard of a project another process writes "
+    "(--name N, default watcher; --interval S; --objective M)",
+)
+def _watch(magics: TuneMagics, words: list[str]) -> None:
+    spec = parse_watch(words)
+    try:
+        handle = watch_project(
+            spec.directory, spec.project_name, interval=spec.interval, objective=spec.objective
+        )
+    except (OSError, ValueError) as error:
+        raise TuneUsageError(str(error)) from None
+    magics.shell.user_ns[spec.name] = handle
+    print(f"{spec.name} = {handle!r}")
 
 
 def load_ipython_extension(ipython) -> None:

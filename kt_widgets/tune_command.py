@@ -178,7 +178,8 @@ class CellTune:
     search_kwargs: dict[str, Any]
 
 
-def _split(line: str) -> list[str]:
+def split_line(line: str) -> list[str]:
+    """The words of a line, quoted ones kept whole (`shlex`)."""
     try:
         return shlex.split(line)
     except ValueError as error:
@@ -232,7 +233,7 @@ def parse_cell(line: str, cell: str, namespace: Mapping[str, Any], filename: str
     Raises:
         TuneUsageError: any mistake in the line or the cell.
     """
-    options = _cell_parser().parse_args(_split(line))
+    options = _cell_parser().parse_args(split_line(line))
     if not options.name.isidentifier() or keyword.iskeyword(options.name):
         raise TuneUsageError(f"--name takes a Python name, got {options.name!r}")
     hyperband = options.algorithm == "hyperband"
@@ -320,6 +321,48 @@ def build_function(cell: str, namespace: Mapping[str, Any], filename: str) -> Ca
     scope: dict[str, Any] = {}
     exec(compile(module, filename, "exec"), namespace, scope)  # noqa: S102 - the user's cell
     return scope["build_model"]
+
+
+# -- %tune watch DIRECTORY PROJECT_NAME [options] ---------------------------------
+
+DEFAULT_WATCH_NAME = "watcher"
+
+
+@dataclass
+class WatchLine:
+    """A checked `%tune watch` line."""
+
+    name: str
+    directory: str
+    project_name: str
+    interval: float
+    objective: str | None
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value}")
+    return value
+
+
+def parse_watch(words: list[str]) -> WatchLine:
+    """`%tune watch DIRECTORY PROJECT_NAME [--name N] [--interval S] [--objective M]`."""
+    parser = _Parser(prog="%tune watch", add_help=False, allow_abbrev=False)
+    parser.add_argument("directory")
+    parser.add_argument("project_name")
+    parser.add_argument("--name", default=DEFAULT_WATCH_NAME)
+    parser.add_argument("--interval", type=_positive_seconds, default=1.0)
+    parser.add_argument("--objective")
+    options = parser.parse_args(words)
+    if not options.name.isidentifier() or keyword.iskeyword(options.name):
+        raise TuneUsageError(f"--name takes a Python name, got {options.name!r}")
+    return WatchLine(
+        options.name, options.directory, options.project_name, options.interval, options.objective
+    )
 
 
 def cell_error_line(error: BaseException, filename: str) -> str:

@@ -220,6 +220,40 @@ def test_a_bad_line_gives_one_line_and_starts_nothing(shell, capsys, code, says)
     assert not any(Path("runs/bad").glob("trial_*"))
 
 
+def test_watch_binds_a_read_only_view_of_a_project_on_disk(shell, capsys):
+    run(shell, "plain = quadratic('elsewhere', max_trials=3)\nplain.search(verbose=0)")
+    files = keras_tuner_files(Path("runs/elsewhere"))
+    run(shell, "%tune watch runs elsewhere --name seen --interval 0.2")
+    handle = shell.user_ns["seen"]
+    try:
+        assert isinstance(handle, ktw.Watch)
+        table = handle.trials_dataframe()
+        assert sorted(table["trial_id"]) == sorted(t[0] for t in trials(shell.user_ns["plain"]))
+        assert set(table["status"]) == {"COMPLETED"}
+        assert capsys.readouterr().out.startswith("seen = <kt_widgets watch of ")
+    finally:
+        handle.close()
+    assert keras_tuner_files(Path("runs/elsewhere")) == files
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("%tune watch runs", "the following arguments are required: project_name"),
+        ("%tune watch nowhere digits", "There is no directory 'nowhere' to watch."),
+        ("%tune watch runs digits --interval 0", "expected a positive number of seconds"),
+        ("%tune watch runs digits --name 2x", "--name takes a Python name"),
+        ("%tune watch runs digits --every 3", "unrecognized arguments: --every 3"),
+    ],
+)
+def test_a_bad_watch_line_gives_one_line_and_watches_nothing(shell, capsys, code, says):
+    Path("runs").mkdir()
+    threads = threading.active_count()
+    assert says in usage_error(shell, capsys, code)
+    assert threading.active_count() == threads
+    assert "watcher" not in shell.user_ns
+
+
 def test_a_second_search_of_a_running_tuner_is_refused_in_one_line(shell, capsys):
     run(shell, "tuner = quadratic('twice', batch_seconds=0.05)")
     run(shell, "%tune tuner.search()")
