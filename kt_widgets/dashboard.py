@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from typing import Any, Protocol
+from typing import Protocol
 
 import ipywidgets as widgets
 
+from kt_widgets.core import lifecycle
 from kt_widgets.core import state as st
 from kt_widgets.core.serialize import json_safe
 from kt_widgets.core.state import SearchState
@@ -35,15 +36,15 @@ IDLE_EXIT = 30.0  # an idle pump thread ends after this long; a change restarts 
 class Controls(Protocol):
     """What the buttons call (a kt_widgets tuner)."""
 
-    control: Any
+    max_trials: int | None
 
     def pause(self) -> None: ...
     def resume(self) -> None: ...
     def stop(self) -> None: ...
-
-
-def _no_action() -> None:
-    pass
+    def stop_now(self) -> None: ...
+    def skip_trial(self) -> None: ...
+    def continue_search(self, max_trials: int | None = None, background: bool | None = None): ...
+    def control_situation(self) -> lifecycle.Situation: ...
 
 
 def _section(title: str, body: widgets.Widget) -> widgets.Widget:
@@ -70,12 +71,20 @@ class Dashboard:
         self._pushed_version = -1
         self._sent_points: dict[tuple[str, int], int] = {}
         if controls is None:
-            self.header = HeaderView(_no_action, _no_action, _no_action, read_only=True)
+            self.header = HeaderView(None)
         else:
+            actions = {
+                lifecycle.PAUSE: controls.pause,
+                lifecycle.RESUME: controls.resume,
+                lifecycle.STOP: controls.stop,
+                lifecycle.STOP_NOW: controls.stop_now,
+                lifecycle.SKIP_TRIAL: controls.skip_trial,
+                # A click must never run a search in the foreground of the kernel.
+                lifecycle.CONTINUE: lambda: controls.continue_search(background=True),
+            }
             self.header = HeaderView(
-                on_pause=self._call(controls.pause),
-                on_resume=self._call(controls.resume),
-                on_stop=self._call(controls.stop),
+                {name: self._call(action) for name, action in actions.items()},
+                on_max_trials=self._set_max_trials,
             )
         self.space = SpaceView()
         self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
@@ -129,11 +138,20 @@ class Dashboard:
         def run() -> None:
             try:
                 action()
-            except RuntimeError as error:  # e.g. Pause after the search ended
+            except RuntimeError as error:  # e.g. a click that raced the search's end
                 self.state.log(f"kt_widgets: {error}")
             self._poke()
 
         return run
+
+    def _set_max_trials(self, value: int) -> None:
+        try:
+            self._controls.max_trials = value
+        except (TypeError, ValueError, RuntimeError) as error:
+            self.header.refused_budget = str(error)  # the pump puts the budget back
+        else:
+            self.header.refused_budget = ""  # clears an earlier refusal
+        self._poke()
 
     def _request_rows(self) -> None:
         self._resend_rows = True
@@ -183,7 +201,7 @@ class Dashboard:
     def push(self) -> None:
         """Send every view what changed since the last push."""
         state = self.state
-        control = self._controls.control if self._controls is not None else None
+        situation = self._controls.control_situation() if self._controls is not None else None
         summary = state.summary()
         if state.space_version != self._space_version:
             self._space_version = state.space_version
@@ -196,10 +214,7 @@ class Dashboard:
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines)
         # The header last: when it says "finished", the rows are already sent.
-        if control is None:
-            self.header.update(summary, False, False)
-        else:
-            self.header.update(summary, control.pause_requested, control.stop_requested)
+        self.header.update(summary, situation)
 
     def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state

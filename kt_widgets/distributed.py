@@ -297,8 +297,8 @@ class ChiefServer:
             if state.status != st.STOPPING:
                 state.set_status(st.STOPPING)
         elif control.pause_requested:
-            if state.status == st.RUNNING and not self.oracle.ongoing():
-                state.set_status(st.PAUSED)
+            if not self.oracle.ongoing():  # the last worker's trial has ended
+                state.set_status(st.PAUSED, only_from=(st.PAUSING,))
         elif state.status == st.PAUSED:
             state.set_status(st.RUNNING)
 

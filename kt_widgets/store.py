@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 from typing import Any
 
 from kt_widgets.core.serialize import json_restore, json_safe
-from kt_widgets.core.state import Point
+from kt_widgets.core.state import TRIAL_SKIPPED, TRIAL_STOPPED, Point
 
 # Per-epoch logs of one trial, in its `trial_<id>` directory.
 CURVES_FILE = "kt_widgets_epochs.json"
 _FORMAT = 1
+# A file being written has this prefix until it is renamed into place.
+_PARTIAL_PREFIX = ".kt_widgets-partial-"
+# How a trial the user ended early ended, kept in its curves file ("ended_by").
+ENDED_BY = {TRIAL_SKIPPED: "skip", TRIAL_STOPPED: "stop"}
 
 
 def write_json_atomic(path: str, data: Any) -> None:
     """Write `data` as JSON so that `path` is either the old or the new file, whole."""
     directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=_PARTIAL_PREFIX, suffix=".json", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, allow_nan=False)
@@ -29,14 +34,47 @@ def write_json_atomic(path: str, data: Any) -> None:
         raise
 
 
-def write_curves(trial_dir: str, executions: list[list[Point]]) -> None:
-    data = {
+def write_curves(
+    trial_dir: str, executions: list[list[Point]], ended_by: str | None = None
+) -> None:
+    data: dict[str, Any] = {
         "format": _FORMAT,
         "executions": [
             [[epoch, json_safe(logs)] for epoch, logs in points] for points in executions
         ],
     }
+    if ended_by is not None:
+        data["ended_by"] = ended_by
     write_json_atomic(os.path.join(trial_dir, CURVES_FILE), data)
+
+
+def read_ended_by(trial_dir: str) -> str | None:
+    """How the user ended the trial early ("skip" or "stop"), or None."""
+    try:
+        with open(os.path.join(trial_dir, CURVES_FILE), encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return None
+    ended_by = data.get("ended_by") if isinstance(data, dict) else None
+    return ended_by if ended_by in ENDED_BY.values() else None
+
+
+def remove_partial_files(trial_dir: str) -> list[str]:
+    """Remove what a process killed mid-write left here; returns their names.
+
+    Called on reload: the process that wrote the project is gone by then.
+    """
+    removed = []
+    try:
+        names = os.listdir(trial_dir)
+    except FileNotFoundError:
+        return removed
+    for name in names:
+        if name.startswith(_PARTIAL_PREFIX):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(trial_dir, name))
+                removed.append(name)
+    return removed
 
 
 def read_curves(trial_dir: str) -> list[list[Point]]:

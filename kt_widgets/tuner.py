@@ -20,6 +20,7 @@ from typing import Any
 from keras_tuner.src.engine import oracle as oracle_module
 
 from kt_widgets import distributed, kernel, store
+from kt_widgets.controls import ControlsMixin, StopNow
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
 from kt_widgets.core.space import space_rows
@@ -70,7 +71,7 @@ def _trial_metrics(trial) -> dict[str, float]:
     return metrics
 
 
-class NotebookTunerMixin:
+class NotebookTunerMixin(ControlsMixin):
     """Background search, live state and controls for a keras_tuner tuner."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -95,6 +96,7 @@ class NotebookTunerMixin:
             objective_metrics=[getattr(o, "name", "") for o in parts],
         )
         self.control = SearchControl()
+        self._init_controls()
         self._runner = SearchRunner(self.project_name)
         self._search_error: BaseException | None = None
         self._fit_epochs: int | None = None
@@ -115,11 +117,14 @@ class NotebookTunerMixin:
             self.oracle._display = silent
         self._record_space()
         self._restore_trials()
+        if not self._is_worker():
+            self._requeue_unfinished()
 
     # -- public API ---------------------------------------------------------
     @property
     def status(self) -> str:
-        """The search's status: idle, running, paused, stopping, stopped, finished or failed."""
+        """The search's status: idle, running, pausing, paused, stopping, stopped, finished or
+        failed (see `kt_widgets.core.lifecycle` for the moves between them)."""
         return self.search_state.status
 
     def search(self, *fit_args: Any, background: bool | None = None, **fit_kwargs: Any):
@@ -146,6 +151,7 @@ class NotebookTunerMixin:
                 f"This tuner's search is {self.status}: call tuner.wait() to let it "
                 "finish, or tuner.stop() to end it, before calling search() again."
             )
+        self._remember_search(fit_args, dict(fit_kwargs), background)
         verbose = fit_kwargs.get("verbose", 1)
         self._trial_lines = verbose not in (0, False)
         if background and _accepts_keyword(self.run_trial, "verbose"):
@@ -158,7 +164,12 @@ class NotebookTunerMixin:
         with _searching_lock:
             _searching[self._project] = weakref.ref(self)
         self.control.reset()
-        self.search_state.max_trials = self.oracle.max_trials
+        self.search_state.set_max_trials(self.oracle.max_trials)
+        if not self._trials_left():
+            self.search_state.log(
+                f"kt_widgets: all {self.oracle.max_trials} trials of max_trials have run; "
+                "raise tuner.max_trials for more"
+            )
         self.search_state.set_status(st.RUNNING)
         if not background:
             self._run_search(fit_args, fit_kwargs, background=False)
@@ -217,22 +228,6 @@ class NotebookTunerMixin:
         finally:
             self._chief_address = None
 
-    def pause(self) -> None:
-        """Pauses the search at the next training batch (or before the next trial)."""
-        self._require_status("pause", (st.RUNNING, st.PAUSED))
-        self.control.pause()
-
-    def resume(self) -> None:
-        """Resumes a paused search where it stopped."""
-        self._require_status("resume", (st.RUNNING, st.PAUSED))
-        self.control.resume()
-
-    def stop(self) -> None:
-        """Lets the running trial finish, then ends the search; no new trial starts."""
-        self._require_status("stop", st.ACTIVE_STATUSES)
-        self.control.stop()
-        self.search_state.set_status(st.STOPPING)
-
     # -- keras_tuner hooks --------------------------------------------------
     def pre_create_trial(self) -> None:
         super().pre_create_trial()
@@ -248,17 +243,18 @@ class NotebookTunerMixin:
         self.search_state.trial_started(trial.trial_id, values, epochs_planned=planned)
         self._current_trial = trial.trial_id
         self._current_trial_dir = self.get_trial_dir(trial.trial_id)
+        self._forget_user_stop(trial)
         self._saved_at = -SAVE_INTERVAL  # its first epoch is saved at once
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_begin(trial, model, epoch, logs=logs)
-        if self.control.pause_requested:
-            self._hold_if_paused()
+        if self.control.attention_needed:
+            self._answer_controls()
 
     def on_batch_end(self, trial, model, batch, logs=None) -> None:
         super().on_batch_end(trial, model, batch, logs=logs)
-        if self.control.pause_requested:  # the per-batch cost: one Event check
-            self._hold_if_paused()
+        if self.control.attention_needed:  # the per-batch cost: one Event check
+            self._answer_controls()
 
     def on_epoch_end(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_end(trial, model, epoch, logs=logs)
@@ -271,20 +267,22 @@ class NotebookTunerMixin:
             self._epoch_relay.send(trial.trial_id, int(epoch), values)
         if trial.trial_id == self._current_trial:
             self._save_curves(force=False)
-        if self.control.pause_requested:
-            self._hold_if_paused()
+        self._skip_if_asked(trial, model)
+        if self.control.attention_needed:
+            self._answer_controls()
 
     def on_trial_end(self, trial) -> None:
         super().on_trial_end(trial)
         ended = self.oracle.get_trial(trial.trial_id)
         score = ended.score
+        status, message = self._ended_status(ended)
         self.search_state.trial_ended(
             ended.trial_id,
-            ended.status,
+            status,
             score=None if score is None else float(score),
             best_step=ended.best_step,
             metrics=_trial_metrics(ended),
-            message=ended.message,
+            message=message,
             hyperparameters=dict(ended.hyperparameters.values),
         )
         self._save_curves()
@@ -295,21 +293,6 @@ class NotebookTunerMixin:
     # -- internals ------------------------------------------------------------
     def _on_background_search_started(self) -> None:
         """Called in the caller's thread once a background search is submitted."""
-
-    def _require_status(self, action: str, allowed: tuple[str, ...]) -> None:
-        if self.status not in allowed:
-            raise RuntimeError(f"Cannot {action}: the search is {self.status}.")
-
-    def _hold_if_paused(self) -> None:
-        def on_release() -> None:
-            stopping = self.control.stop_requested
-            self.search_state.set_status(st.STOPPING if stopping else st.RUNNING)
-
-        def on_hold() -> None:
-            self.search_state.set_status(st.PAUSED)
-            self._save_curves()
-
-        self.control.hold_while_paused(on_hold=on_hold, on_release=on_release)
 
     def _prepare_chief(self) -> None:
         """Listen for workers now, so that a bad address fails at the call."""
@@ -330,6 +313,10 @@ class NotebookTunerMixin:
                 else:
                     super().search(*fit_args, **fit_kwargs)
             except _StopSearch:
+                self.on_search_end()
+                self.search_state.set_status(st.STOPPED)
+            except StopNow:
+                self._record_stopped_trial()
                 self.on_search_end()
                 self.search_state.set_status(st.STOPPED)
             except BaseException as error:
@@ -364,7 +351,9 @@ class NotebookTunerMixin:
             return
         self._saved_at = now
         try:
-            store.write_curves(trial_dir, self.search_state.curves(trial_id))
+            record = self.search_state.trial(trial_id)
+            ended_by = store.ENDED_BY.get(record.status) if record is not None else None
+            store.write_curves(trial_dir, self.search_state.curves(trial_id), ended_by=ended_by)
         except OSError as error:  # a full disk must not fail the trial
             self.search_state.log(f"kt_widgets: could not save epochs of trial {trial_id}: {error}")
 
@@ -375,15 +364,20 @@ class NotebookTunerMixin:
         for trial_id in sorted(self.oracle.trials, key=_trial_sort_key):
             trial = self.oracle.trials[trial_id]
             trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")
+            store.remove_partial_files(trial_dir)
+            ended_by = None
             try:
                 executions = store.read_curves(trial_dir)
+                ended_by = store.read_ended_by(trial_dir)
             except (OSError, ValueError) as error:
                 self.search_state.log(f"kt_widgets: unreadable epochs of trial {trial_id}: {error}")
                 executions = []
             score = trial.score
-            # A trial saved as RUNNING was cut short (a dead kernel, a stop):
-            # keras_tuner runs it again, under its id, when the search goes on.
+            # A trial saved as RUNNING was cut short (a dead kernel): keras_tuner
+            # runs it again, under its id, when the search goes on.
             status = INTERRUPTED if trial.status == st.TRIAL_RUNNING else trial.status
+            if status == st.TRIAL_COMPLETED and ended_by == store.ENDED_BY[st.TRIAL_SKIPPED]:
+                status = st.TRIAL_SKIPPED
             self.search_state.restore_trial(
                 TrialRecord(
                     trial_id=trial_id,

@@ -33,6 +33,8 @@ class _DashboardMixin(NotebookTunerMixin):
                 self._dashboard.flush()
 
     def _on_background_search_started(self) -> None:
+        if self._continuing and self._dashboard is not None:
+            return  # a search continued in place: its dashboard is on screen already
         if kernel.widget_frontend_available():  # a script has nowhere to show it
             kernel.show(self.dashboard)
 

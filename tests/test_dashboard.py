@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from kt_widgets.core import lifecycle
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
 from kt_widgets.core.state import SearchState
@@ -11,24 +12,44 @@ from kt_widgets.dashboard import Dashboard
 
 
 class Controls:
-    """Stands in for a tuner: the buttons' targets."""
+    """Stands in for a tuner: the buttons' targets, moving the status as a tuner does."""
 
     def __init__(self, state):
         self.state = state
         self.control = SearchControl()
         self.calls = []
+        self.max_trials = state.max_trials
+
+    def _act(self, name, status=None):
+        self.calls.append(name)
+        reason = lifecycle.blocked_reason(name, self.control_situation())
+        if reason is not None:
+            raise RuntimeError(f"Cannot {name}: {reason}")
+        if status is not None:
+            self.state.set_status(status, only_from=lifecycle.sources(status))
 
     def pause(self):
-        self.calls.append("pause")
+        self._act("pause", st.PAUSING)
         self.control.pause()
 
     def resume(self):
-        self.calls.append("resume")
+        self._act("resume", st.RUNNING)
         self.control.resume()
 
     def stop(self):
-        self.calls.append("stop")
-        raise RuntimeError("Cannot stop: the search is finished.")
+        self._act("stop", st.STOPPING)
+
+    def stop_now(self):
+        self._act("stop_now", st.STOPPING)
+
+    def skip_trial(self):
+        self._act("skip_trial")
+
+    def continue_search(self, max_trials=None, background=None):
+        self._act("continue", st.RUNNING)
+
+    def control_situation(self):
+        return lifecycle.Situation(status=self.state.status)
 
 
 def record_messages(widget):
@@ -134,9 +155,12 @@ def test_buttons_call_the_controls_and_follow_the_status(dashboard):
     assert dashboard.header.pause_button.disabled and not dashboard.header.resume_button.disabled
     dashboard.header.resume_button.click()
     assert not controls.control.pause_requested
-    dashboard.header.stop_button.click()  # its RuntimeError goes to the log
+    state.set_status(st.FINISHED)
+    dashboard.header.stop_button.click()  # a click that raced the end: logged
     dashboard.push()
-    assert "kt_widgets: Cannot stop: the search is finished." in dashboard.log.lines
+    assert "kt_widgets: Cannot stop: The search has finished; there is nothing to stop." in (
+        dashboard.log.lines
+    )
 
 
 def test_space_and_log_escape_html(dashboard):

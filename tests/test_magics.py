@@ -73,8 +73,7 @@ def shell(ipython, tmp_path, monkeypatch):
     run(ipython, TUNER_CELL)
     yield ipython
     for tuner in magics.searches.values():  # leave no search behind
-        if tuner.status in st.ACTIVE_STATUSES:
-            tuner.control.resume()
+        if tuner.status in st.ACTIVE_STATUSES and "stop" not in tuner.blocked_controls():
             tuner.stop()
         tuner.wait(10)
 

@@ -283,7 +283,7 @@ def test_a_long_trial_is_saved_whole_without_rewriting_its_file_every_epoch(tmp_
     writes = []
     write_curves = store.write_curves
     monkeypatch.setattr(
-        store, "write_curves", lambda *args: (writes.append(1), write_curves(*args))
+        store, "write_curves", lambda *a, **k: (writes.append(1), write_curves(*a, **k))
     )
     tuner = make(FunctionTuner, tmp_path, max_trials=1)
     tuner.epochs, tuner.batches = 2000, 0

@@ -1,53 +1,113 @@
-"""Pause / resume / stop intents shared by the UI and the search thread."""
+"""Pause / resume / stop / stop now / skip intents shared by the UI and the search thread."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 
 class SearchControl:
     """What the user asked the search to do, read by the search thread.
 
-    The search thread calls `hold_while_paused()` from its hooks. Its fast path
-    is a single `Event.is_set()`, so checking on every batch costs well under a
-    microsecond; while paused it blocks on the event and uses no CPU.
+    The search thread checks `attention_needed` on every batch: a single
+    `Event.is_set()`, well under a microsecond. Only when a pause or a
+    "stop now" is asked does it call `hold_while_paused()`, which blocks on a
+    condition (no CPU) until Resume, Stop or Stop now.
     """
 
     def __init__(self) -> None:
-        self._running = threading.Event()
-        self._running.set()
-        self._stop = threading.Event()
+        self._changed = threading.Condition()
+        # Set while nothing is asked of the search thread at a batch boundary.
+        self._calm = threading.Event()
+        self._calm.set()
+        self._paused = False
+        self._stop = False
+        self._stop_now = False
+        self._skip_trial: str | None = None
+
+    # -- what the search thread reads ---------------------------------------
+    @property
+    def attention_needed(self) -> bool:
+        """A pause or a stop now is asked: the hot path's one check."""
+        return not self._calm.is_set()
 
     @property
     def pause_requested(self) -> bool:
-        return not self._running.is_set()
+        return self._paused
 
     @property
     def stop_requested(self) -> bool:
-        return self._stop.is_set()
+        return self._stop
 
+    @property
+    def stop_now_requested(self) -> bool:
+        return self._stop_now
+
+    def skip_requested(self, trial_id: str) -> bool:
+        """Whether the user asked trial `trial_id` to end after its current epoch."""
+        return self._skip_trial is not None and self._skip_trial == trial_id
+
+    @property
+    def skip_trial_id(self) -> str | None:
+        return self._skip_trial
+
+    # -- what the user asks -----------------------------------------------------
     def pause(self) -> None:
-        self._running.clear()
+        with self._changed:
+            self._paused = True
+            self._update()
 
     def resume(self) -> None:
-        self._running.set()
+        with self._changed:
+            self._paused = False
+            self._update()
 
     def stop(self) -> None:
         """Ask for no new trial; a paused search is released so it can wind down."""
-        self._stop.set()
-        self._running.set()
+        with self._changed:
+            self._stop, self._paused = True, False
+            self._update()
+
+    def stop_now(self) -> None:
+        """Ask the running trial to end at the next batch, and no new trial."""
+        with self._changed:
+            self._stop = self._stop_now = True
+            self._paused = False
+            self._update()
+
+    def skip(self, trial_id: str) -> None:
+        """Ask trial `trial_id` to end after its current epoch."""
+        with self._changed:
+            self._skip_trial = trial_id
 
     def reset(self) -> None:
         """Clear every intent, for a new search."""
-        self._stop.clear()
-        self._running.set()
+        with self._changed:
+            self._paused = self._stop = self._stop_now = False
+            self._skip_trial = None
+            self._update()
 
-    def hold_while_paused(self, on_hold=None, on_release=None) -> None:
+    def _update(self) -> None:
+        # Called with the condition held.
+        if self._paused or self._stop_now:
+            self._calm.clear()
+        else:
+            self._calm.set()
+        self._changed.notify_all()
+
+    # -- the search thread --------------------------------------------------------
+    def hold_while_paused(
+        self,
+        on_hold: Callable[[], None] | None = None,
+        on_release: Callable[[], None] | None = None,
+    ) -> None:
         """Block the calling (search) thread while a pause is requested."""
-        if self._running.is_set():
-            return
+        with self._changed:
+            if not self._paused:
+                return
         if on_hold is not None:
             on_hold()
-        self._running.wait()
+        with self._changed:
+            self._changed.wait_for(lambda: not self._paused)
         if on_release is not None:
             on_release()

@@ -13,25 +13,31 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 # Search statuses, as shown in the dashboard header and `tuner.status`.
 IDLE = "idle"
 RUNNING = "running"
+PAUSING = "pausing"
 PAUSED = "paused"
 STOPPING = "stopping"
 STOPPED = "stopped"
 FINISHED = "finished"
 FAILED = "failed"
-ACTIVE_STATUSES = (RUNNING, PAUSED, STOPPING)
+ACTIVE_STATUSES = (RUNNING, PAUSING, PAUSED, STOPPING)
 
 # Trial statuses are keras_tuner's TrialStatus strings.
 TRIAL_RUNNING = "RUNNING"
 TRIAL_COMPLETED = "COMPLETED"
 TRIAL_FAILED = "FAILED"
-DONE_TRIAL_STATUSES = (TRIAL_COMPLETED, TRIAL_FAILED, "STOPPED")
+# Ours: ended by the user's "Skip trial" after an epoch; keras_tuner has it COMPLETED.
+TRIAL_SKIPPED = "SKIPPED"
+# Ended by the user's "Stop now" mid-epoch: not done; it runs again, under its id.
+TRIAL_STOPPED = "STOPPED"
+SCORED_TRIAL_STATUSES = (TRIAL_COMPLETED, TRIAL_SKIPPED)
+DONE_TRIAL_STATUSES = (TRIAL_COMPLETED, TRIAL_SKIPPED, TRIAL_FAILED)
 
 LOG_LINES_KEPT = 2000
 
@@ -273,7 +279,7 @@ class SearchState:
     def _best(self) -> tuple[str | None, float | None]:
         best_id, best_score = None, None
         for record in self._trials.values():
-            if record.status != TRIAL_COMPLETED or not _finite(record.score):
+            if record.status not in SCORED_TRIAL_STATUSES or not _finite(record.score):
                 continue
             if best_score is None or is_better(record.score, best_score, self.direction):
                 best_id, best_score = record.trial_id, record.score
@@ -330,10 +336,17 @@ class SearchState:
             )
 
     # -- writes: the search ------------------------------------------------------
-    def set_status(self, status: str) -> None:
+    def set_status(self, status: str, only_from: Collection[str] | None = None) -> bool:
+        """Set the search's status; with `only_from`, only if the current one is in it.
+
+        Returns whether the status changed. The check and the change are one
+        step, so two threads cannot both move the search (see core/lifecycle.py).
+        """
         with self._lock:
             if status == self._status:
-                return
+                return False
+            if only_from is not None and self._status not in only_from:
+                return False
             if status == RUNNING and self._status not in ACTIVE_STATUSES:
                 # A new search: the clock restarts, earlier time is kept.
                 self._elapsed_before = self._elapsed()
@@ -345,6 +358,14 @@ class SearchState:
                 self._mark_pause(status == PAUSED)
             self._status = status
             self._changed()
+            return True
+
+    def set_max_trials(self, max_trials: int | None) -> None:
+        """The trial budget changed (the user raised or lowered it)."""
+        with self._lock:
+            if max_trials != self.max_trials:
+                self.max_trials = max_trials
+                self._changed()
 
     def _mark_pause(self, pausing: bool) -> None:
         now = time.time()

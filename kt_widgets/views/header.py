@@ -1,19 +1,22 @@
-"""Header: status, progress, time, best score, and the Pause / Resume / Stop buttons."""
+"""Header: status, progress, time, best score, the controls and the trial budget."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 
 import ipywidgets as widgets
 
+from kt_widgets.core import lifecycle
 from kt_widgets.core import state as st
+from kt_widgets.core.lifecycle import Situation
 from kt_widgets.core.state import SearchSummary
 from kt_widgets.core.text import format_duration, format_score, headline, strip_ansi
 
 _STATUS_COLOURS = {
     st.IDLE: "#6b7280",
     st.RUNNING: "#2563eb",
+    st.PAUSING: "#d97706",
     st.PAUSED: "#d97706",
     st.STOPPING: "#d97706",
     st.STOPPED: "#6b7280",
@@ -25,17 +28,57 @@ _STATUS_COLOURS = {
 READ_ONLY_HINT = "Read-only: this dashboard shows the files of a search another process runs."
 
 
+BACKGROUND_HINT = (
+    "The search runs in the background: the kernel's interrupt button does not reach it. "
+    "Use the buttons above, or tuner.pause() / tuner.stop() / tuner.stop_now() from any cell."
+)
+
+# The buttons: lifecycle control, label, icon, what it does (the tooltip when it applies).
+BUTTONS = (
+    (lifecycle.PAUSE, "Pause", "pause", "Hold the search at the next training batch"),
+    (lifecycle.RESUME, "Resume", "play", "Go on from where the search holds"),
+    (lifecycle.STOP, "Stop", "stop", "Let the running trial finish, then stop"),
+    (
+        lifecycle.STOP_NOW,
+        "Stop now",
+        "times",
+        "End the running trial at the next batch (it runs again when the search continues)",
+    ),
+    (
+        lifecycle.SKIP_TRIAL,
+        "Skip trial",
+        "step-forward",
+        "End the running trial after this epoch; its score counts",
+    ),
+    (
+        lifecycle.CONTINUE,
+        "Continue",
+        "forward",
+        "Run more trials with the same data, up to Max trials",
+    ),
+)
+
+
+def status_label(summary: SearchSummary, situation: Situation | None = None) -> str:
+    status = summary.status
+    if status == st.PAUSING:
+        return "pausing…"
+    if status == st.STOPPING and situation is not None and situation.stop_now_requested:
+        return "stopping now…"
+    return status
+
+
 def header_html(
-    summary: SearchSummary, pause_requested: bool = False, read_only: bool = False
+    summary: SearchSummary, situation: Situation | None = None, read_only: bool = False
 ) -> str:
     """The header's text as HTML; every value from user code is escaped."""
     status = summary.status
-    label = "pausing…" if pause_requested and status == st.RUNNING else status
     colour = _STATUS_COLOURS.get(status, "#6b7280")
+    meaning = lifecycle.MEANINGS.get(status, "")
     parts = [
-        f'<span class="ktw-status" data-status="{escape(status)}" '
+        f'<span class="ktw-status" data-status="{escape(status)}" title="{escape(meaning)}" '
         f'style="background:{colour};color:white;border-radius:9px;padding:1px 9px;'
-        f'font-weight:600">{escape(label)}</span>'
+        f'font-weight:600">{escape(status_label(summary, situation))}</span>'
     ]
     of = f" / {summary.max_trials}" if summary.max_trials else ""
     trials = f"<b>{summary.trials_done}{of}</b> trials"
@@ -50,6 +93,8 @@ def header_html(
             epoch = f"{done} / {planned} epochs"
         else:
             epoch = f"{done} epoch" + ("" if done == 1 else "s")
+        if situation is not None and situation.skip_requested:
+            epoch += " (skipped: ends after this epoch)"
         parts.append(
             f'<span class="ktw-running">trial {escape(summary.running_trial)}: {epoch}</span>'
         )
@@ -83,65 +128,106 @@ def header_html(
     if read_only:
         hint = READ_ONLY_HINT
     elif status in st.ACTIVE_STATUSES:
-        hint = (
-            "The search runs in the background: the kernel's interrupt button "
-            "does not reach it; use Stop."
-        )
+        hint = BACKGROUND_HINT
     html += f'<div class="ktw-hint" style="opacity:.7;font-size:11px">{hint}</div>'
     return html
 
 
 class HeaderView(widgets.VBox):
-    """Status line and controls; buttons call the given functions."""
+    """Status line, control buttons and the trial budget.
+
+    `actions` maps each control of `lifecycle.CONTROLS` that is a button to the
+    function it calls; None makes a read-only header (watch mode). Traits are
+    written by `update()` only (the dashboard's pump thread).
+    """
 
     def __init__(
         self,
-        on_pause: Callable[[], None],
-        on_resume: Callable[[], None],
-        on_stop: Callable[[], None],
-        read_only: bool = False,
+        actions: Mapping[str, Callable[[], None]] | None,
+        on_max_trials: Callable[[int], None] | None = None,
     ) -> None:
-        self.read_only = read_only
+        self.read_only = actions is None
         self.text = widgets.HTML()
-        self.progress = widgets.FloatProgress(min=0.0, max=1.0, layout={"width": "240px"})
-        self.pause_button = widgets.Button(
-            description="Pause", icon="pause", tooltip="Pause at the next batch"
+        self.progress = widgets.FloatProgress(min=0.0, max=1.0, layout={"width": "200px"})
+        self.buttons: dict[str, widgets.Button] = {}
+        self._tooltips: dict[str, str] = {}
+        for control, label, icon, tooltip in BUTTONS:
+            button = widgets.Button(description=label, icon=icon, tooltip=tooltip)
+            button.layout.width = "auto"
+            button.add_class("ktw-" + control.replace("_", "-"))
+            action = (actions or {}).get(control)
+            if action is not None:
+                button.on_click(lambda _button, action=action: action())
+            self.buttons[control] = button
+            self._tooltips[control] = tooltip
+        self.pause_button = self.buttons[lifecycle.PAUSE]
+        self.resume_button = self.buttons[lifecycle.RESUME]
+        self.stop_button = self.buttons[lifecycle.STOP]
+        self.stop_now_button = self.buttons[lifecycle.STOP_NOW]
+        self.skip_button = self.buttons[lifecycle.SKIP_TRIAL]
+        self.continue_button = self.buttons[lifecycle.CONTINUE]
+        # The trial budget; a value the tuner refuses is put back, and the reason shown.
+        self.max_trials = widgets.IntText(
+            description="Max trials",
+            tooltip="The trial budget; raise it to continue the search",
+            layout={"width": "150px"},
+            style={"description_width": "initial"},
         )
-        self.resume_button = widgets.Button(
-            description="Resume", icon="play", tooltip="Resume the paused search"
-        )
-        self.stop_button = widgets.Button(
-            description="Stop", icon="stop", tooltip="Finish the running trial, then stop"
-        )
-        for button, action in (
-            (self.pause_button, on_pause),
-            (self.resume_button, on_resume),
-            (self.stop_button, on_stop),
-        ):
-            button.layout.width = "100px"
-            button.on_click(lambda _button, action=action: action())
-            button.add_class("ktw-" + button.description.lower())
+        self.max_trials.add_class("ktw-max-trials")
+        self.budget_error = widgets.HTML()
+        self.budget_error.add_class("ktw-budget-error")
+        self._on_max_trials = on_max_trials
+        self._budget_shown: int | None = None
+        self.refused_budget: str | None = None  # set by the dashboard, shown by update()
+        self.max_trials.observe(self._budget_edited, names="value")
         controls = widgets.HBox(
-            [self.pause_button, self.resume_button, self.stop_button, self.progress]
+            [
+                self.pause_button,
+                self.resume_button,
+                self.stop_button,
+                self.stop_now_button,
+                self.skip_button,
+                self.max_trials,
+                self.continue_button,
+                self.progress,
+            ],
+            layout={"flex_flow": "row wrap", "align_items": "center"},
         )
-        if read_only:  # a watched search: nothing here to control
+        if self.read_only:  # a watched search: nothing here to control
             controls.layout.display = "none"
-            for button in (self.pause_button, self.resume_button, self.stop_button):
+            for button in self.buttons.values():
                 button.disabled = True
-        super().__init__([self.text, controls])
+            self.max_trials.disabled = True
+        super().__init__([self.text, controls, self.budget_error])
         self.add_class("ktw-header-view")
 
-    def update(self, summary: SearchSummary, pause_requested: bool, stop_requested: bool) -> None:
-        self.text.value = header_html(summary, pause_requested, self.read_only)
-        if self.read_only:
-            return
-        active = summary.status in st.ACTIVE_STATUSES
-        self.pause_button.disabled = not (summary.status == st.RUNNING and not pause_requested)
-        self.resume_button.disabled = not (
-            summary.status == st.PAUSED or (pause_requested and summary.status == st.RUNNING)
-        )
-        self.stop_button.disabled = not active or stop_requested
+    def _budget_edited(self, change) -> None:
+        value = change["new"]
+        if self._on_max_trials is None or value == (self._budget_shown or 0):
+            return  # our own update, not the user's edit
+        self._on_max_trials(value)
+
+    def update(self, summary: SearchSummary, situation: Situation | None) -> None:
+        self.text.value = header_html(summary, situation, self.read_only)
         if summary.max_trials:
             self.progress.value = min(1.0, summary.trials_done / summary.max_trials)
         else:
             self.progress.value = 1.0 if summary.status == st.FINISHED else 0.0
+        if self.read_only or situation is None:
+            return
+        blocked = lifecycle.blocked_controls(situation)
+        for control, button in self.buttons.items():
+            reason = blocked.get(control)
+            button.disabled = reason is not None
+            button.tooltip = reason or self._tooltips[control]
+        budget_reason = blocked.get(lifecycle.MAX_TRIALS)
+        self.max_trials.disabled = budget_reason is not None
+        self.max_trials.tooltip = budget_reason or "The trial budget; raise it to continue"
+        refused, self.refused_budget = self.refused_budget, None
+        if refused is not None or summary.max_trials != self._budget_shown:
+            self._budget_shown = summary.max_trials
+            self.max_trials.value = summary.max_trials or 0
+        error = escape(refused) if refused else ""
+        html = f'<span style="color:#dc2626;font-size:11px">{error}</span>' if error else ""
+        if refused is not None or (not error and self.budget_error.value):
+            self.budget_error.value = html
