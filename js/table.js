@@ -11,7 +11,7 @@ const MISSING_TEXT = "—";
 // The order of String#localeCompare, built once: much faster per comparison.
 const TEXT_ORDER = new Intl.Collator();
 // Statuses in the order a user scans them; unknown ones follow alphabetically.
-const STATUS_ORDER = ["RUNNING", "COMPLETED", "FAILED", "INVALID", "STOPPED", "IDLE"];
+const STATUS_ORDER = ["RUNNING", "COMPLETED", "SKIPPED", "FAILED", "INVALID", "STOPPED", "IDLE"];
 // Traits whose change only needs the rows in view rebuilt.
 const REDRAW_TRAITS = ["best_trial_id", "selected"];
 // Traits whose change also needs the rows filtered and sorted again.
