@@ -235,6 +235,15 @@ def _status(magics: TuneMagics, words: list[str]) -> None:
 subcommand("pause", "%tune pause [NAME]", "pause at the next training batch")(_control("pause"))
 subcommand("resume", "%tune resume [NAME]", "resume a paused search")(_control("resume"))
 subcommand("stop", "%tune stop [NAME]", "finish the running trial, then stop")(_control("stop"))
+subcommand("stop-now", "%tune stop-now [NAME]", "end the running trial now; it runs again later")(
+    _control("stop_now")
+)
+subcommand("skip", "%tune skip [NAME]", "end the running trial after this epoch; keep its score")(
+    _control("skip_trial")
+)
+subcommand("continue", "%tune continue [NAME]", "more trials, same data (raise max_trials first)")(
+    _control("continue_search")
+)
 
 
 @subcommand("wait", "%tune wait [NAME]", "block until the search ends (raises its error)")

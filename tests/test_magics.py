@@ -480,3 +480,21 @@ def test_in_a_kernel_the_dashboard_advances_while_no_cell_runs(tmp_path):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_stop_now_and_continue_by_the_magic(shell):
+    run(shell, "t = quadratic('again', max_trials=2, batch_seconds=0.02)")
+    run(shell, "%tune t.search()")
+    tuner = shell.user_ns["t"]
+    assert wait_for(lambda: getattr(tuner, "batches", 0) >= 2)
+    run(shell, "%tune stop-now t")
+    run(shell, "%tune wait t")
+    assert tuner.status == "stopped"
+    assert [r.status for r in tuner.search_state.trials()] == ["STOPPED"]
+    run(shell, "%tune continue t")  # the stopped trial runs again, then the next
+    run(shell, "%tune wait t")
+    assert tuner.status == "finished"
+    assert [(r.trial_id, r.status) for r in tuner.search_state.trials()] == [
+        ("0", "COMPLETED"),
+        ("1", "COMPLETED"),
+    ]
