@@ -271,7 +271,7 @@ class ControlsMixin:
 
     # -- internals ------------------------------------------------------------------
     def _remember_search(self, fit_args: tuple, fit_kwargs: dict, background: bool) -> None:
-        self._last_search = None if self.chief is not None else (fit_args, fit_kwargs, background)
+        self._last_search = (fit_args, fit_kwargs, background)
 
     def _move(self, status: str) -> bool:
         return self.search_state.set_status(status, only_from=lifecycle.sources(status))
