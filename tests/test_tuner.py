@@ -1,5 +1,6 @@
 """The notebook tuner with a model-free run_trial: fast, and every rule of the search."""
 
+import json
 import threading
 import time
 
@@ -316,3 +317,46 @@ def test_the_environment_can_keep_a_kernel_search_in_the_foreground(tmp_path, mo
     tuner.search(verbose=0)
     assert tuner.status == "finished"
     assert tuner.threads == {threading.current_thread().name}
+
+
+def test_a_trial_stopped_now_is_stopped_on_disk_and_runs_again_after_a_reload(tmp_path):
+    first = make(FunctionTuner, tmp_path, max_trials=3)
+    first.batch_seconds = 0.01
+    first.search(background=True)
+    assert wait_for(lambda: first.search_state.summary().trials_done == 1)
+    assert wait_for(lambda: first.search_state.trial("1") is not None)
+    first.stop_now()
+    first.wait(timeout=60)
+    assert [t.status for t in first.oracle.trials.values()] == ["COMPLETED", "STOPPED"]
+    again = make(FunctionTuner, tmp_path, max_trials=3, overwrite=False)
+    assert [r.status for r in again.search_state.trials()] == ["COMPLETED", "STOPPED"]
+    again.search(verbose=0)
+    assert sorted((t.trial_id, t.status) for t in again.oracle.trials.values()) == [
+        ("0", "COMPLETED"),
+        ("1", "COMPLETED"),
+        ("2", "COMPLETED"),
+    ]
+    assert again.batches_run == 2 * again.epochs * again.batches  # trial 1 ran whole
+
+
+def test_a_running_trial_that_oracle_json_missed_still_runs_again(tmp_path):
+    # A kernel that died between keras_tuner's writes of trial.json and oracle.json.
+    class CutShort(FunctionTuner):
+        def run_trial(self, trial, *args, **kwargs):
+            if trial.trial_id == "1":
+                raise KeyboardInterrupt
+            return super().run_trial(trial, *args, **kwargs)
+
+    with pytest.raises(KeyboardInterrupt):
+        make(CutShort, tmp_path, max_trials=3).search(verbose=0)
+    oracle_file = tmp_path / "fn" / "oracle.json"
+    saved = json.loads(oracle_file.read_text())
+    saved["ongoing_trials"] = {}
+    oracle_file.write_text(json.dumps(saved))
+    again = make(FunctionTuner, tmp_path, max_trials=3, overwrite=False)
+    again.search(verbose=0)
+    assert sorted((t.trial_id, t.status) for t in again.oracle.trials.values()) == [
+        ("0", "COMPLETED"),
+        ("1", "COMPLETED"),
+        ("2", "COMPLETED"),
+    ]
