@@ -132,7 +132,9 @@ class NotebookTunerMixin(ControlsMixin):
 
         In a Jupyter kernel the search runs in this tuner's own background thread
         and `search` returns at once, showing the live dashboard; elsewhere it
-        runs in the foreground, as keras_tuner's does.
+        runs in the foreground, as keras_tuner's does. Called again on a
+        stopped or finished search, it continues it in place (raise
+        `max_trials` first for more trials; `continue_search()` reuses the data).
 
         Args:
             *fit_args: Positional arguments passed to `run_trial`, e.g. the data.

@@ -30,7 +30,7 @@ READ_ONLY_HINT = "Read-only: this dashboard shows the files of a search another 
 
 BACKGROUND_HINT = (
     "The search runs in the background: the kernel's interrupt button does not reach it. "
-    "Use the buttons above, or tuner.pause() / tuner.stop() / tuner.stop_now() from any cell."
+    "Use Pause and Stop here, or tuner.pause() / tuner.stop() / tuner.stop_now() from any cell."
 )
 
 # The buttons: lifecycle control, label, icon, what it does (the tooltip when it applies).
