@@ -18,13 +18,14 @@ import ipywidgets as widgets
 
 from kt_widgets.core import state as st
 from kt_widgets.core.serialize import json_safe
+from kt_widgets.core.space import edit_call
 from kt_widgets.core.state import SearchState
 from kt_widgets.core.table import table_columns, trial_row
 from kt_widgets.views.curves import CurvesView
 from kt_widgets.views.errors import TrialErrorsView
 from kt_widgets.views.header import HeaderView
 from kt_widgets.views.log import LogView
-from kt_widgets.views.space import SpaceView
+from kt_widgets.views.space import SpaceEditor
 from kt_widgets.views.table import TrialTable
 
 PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
@@ -36,6 +37,7 @@ class Controls(Protocol):
     """What the buttons call (a kt_widgets tuner)."""
 
     control: Any
+    space: Any  # the tuner's SearchSpaceEditor (optional)
 
     def pause(self) -> None: ...
     def resume(self) -> None: ...
@@ -77,7 +79,12 @@ class Dashboard:
                 on_resume=self._call(controls.resume),
                 on_stop=self._call(controls.stop),
             )
-        self.space = SpaceView()
+        # The editor's refusals, by hyperparameter name, until the pump shows them.
+        self._space_errors: dict[str, str] = {}
+        self._space_errors_lock = threading.Lock()
+        self._space_errors_sent: dict[str, str] | None = None
+        editor = getattr(controls, "space", None)
+        self.space = SpaceEditor(on_edit=self._edit_space if editor is not None else None)
         self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
         self.table.sort_descending = state.direction == "max"
         self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
@@ -135,6 +142,26 @@ class Dashboard:
 
         return run
 
+    def _edit_space(self, request: dict[str, Any]) -> None:
+        """An edit from the space editor: applied through `tuner.space`, or refused inline."""
+        name = str(request.get("name", ""))
+        rows = {row["name"]: row for row in self.state.space()}
+        try:
+            if name not in rows:
+                raise ValueError(f"No hyperparameter named {name!r}.")
+            method, args, kwargs = edit_call(request, rows[name])
+            getattr(self._controls.space, method)(*args, **kwargs)
+        except (ValueError, TypeError) as error:
+            message = str(error)
+        else:
+            message = None
+        with self._space_errors_lock:
+            if message is None:
+                self._space_errors.pop(name, None)
+            else:
+                self._space_errors[name] = message
+        self._poke()
+
     def _request_rows(self) -> None:
         self._resend_rows = True
         self._poke()
@@ -187,7 +214,12 @@ class Dashboard:
         summary = state.summary()
         if state.space_version != self._space_version:
             self._space_version = state.space_version
-            self.space.update(state.space())
+            self.space.update(state.space(), state.space_history())
+        with self._space_errors_lock:
+            errors = dict(self._space_errors)
+        if errors != self._space_errors_sent:
+            self._space_errors_sent = errors
+            self.space.errors = errors
         # One read of what changed serves the rows and the curves.
         self._version, changed = state.changed_since(self._version)
         self._push_rows(changed, summary.best_trial)
@@ -204,7 +236,10 @@ class Dashboard:
     def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state
         columns = table_columns(
-            state.hyperparameter_kinds(), state.metric_names(), workers=state.has_workers()
+            state.hyperparameter_kinds(),
+            state.metric_names(),
+            workers=state.has_workers(),
+            space_versions=bool(state.space_history()),
         )
         if columns != self.table.columns:
             self.table.columns = columns
