@@ -290,3 +290,11 @@ def test_the_dashboard_editor_applies_edits_and_shows_refusals_inline(tmp_path):
     assert board.flush()
     assert board.space.errors == {}
     assert {"key": "space_version", "label": "Space", "kind": "number"} in board.table.columns
+
+
+def test_a_log_range_with_a_step_multiplies_by_the_step(tmp_path):
+    tuner = make(Random, tmp_path, max_trials=25, seed=8)
+    tuner.space.set("units", min_value=8, max_value=256, sampling="log", step=2)
+    tuner.search(background=False)
+    drawn = {t.hyperparameters["units"] for t in tuner.oracle.trials.values()}
+    assert drawn <= {8, 16, 32, 64, 128, 256} and len(drawn) >= 4
