@@ -13,6 +13,8 @@ import pytest
 
 import kt_widgets as ktw
 from kt_widgets import store
+from kt_widgets.core.state import SearchState
+from kt_widgets.project_files import ProjectReader
 from kt_widgets.space_editor import SpaceEditError
 
 
@@ -298,3 +300,17 @@ def test_a_log_range_with_a_step_multiplies_by_the_step(tmp_path):
     tuner.search(background=False)
     drawn = {t.hyperparameters["units"] for t in tuner.oracle.trials.values()}
     assert drawn <= {8, 16, 32, 64, 128, 256} and len(drawn) >= 4
+
+
+def test_a_watched_project_shows_its_edits_pins_and_trial_versions(tmp_path):
+    tuner = make(Random, tmp_path, max_trials=3, seed=4)
+    tuner.search(background=False)
+    tuner.space.fix("act", "tanh")
+    tuner.oracle.max_trials = 5
+    tuner.search(background=False)
+    state = SearchState()
+    ProjectReader(str(tmp_path / "edit"), state).poll()
+    assert [e["action"] for e in state.space_history()] == ["fix"]
+    assert {row["name"]: row["pinned"] for row in state.space()}["act"] is True
+    versions = {t.trial_id: t.space_version for t in state.trials()}
+    assert versions == {"0": 0, "1": 0, "2": 0, "3": 1, "4": 1}
