@@ -123,12 +123,17 @@ class SearchSpaceEditor:
             SpaceEditError: the edit is invalid, or the oracle cannot take it;
                 the space is unchanged.
         """
+        with self._lock:
+            self._set(name, changes)
+        self._applied()
+
+    def _set(self, name: str, changes: dict[str, Any]) -> None:
         old = self._entry(name)
         kind = old["class_name"]
         if name in self._pinned:
             raise SpaceEditError(f"{name!r} is pinned: unfix it first, or pin another value.")
         if kind not in EDITABLE_KEYS:
-            raise SpaceEditError(f"{name!r} is {kind}: only its value can be pinned (fix).")
+            raise SpaceEditError(f"{name!r} is {kind} in the model: the editor cannot change it.")
         allowed = EDITABLE_KEYS[kind]
         unknown = [key for key in changes if key not in allowed]
         if unknown:
@@ -160,12 +165,20 @@ class SearchSpaceEditor:
             value: The value every later trial takes: one of its choices, a
                 bool for a Boolean, a number in the range for Int and Float.
         """
+        with self._lock:
+            self._fix(name, value)
+        self._applied()
+
+    def _fix(self, name: str, value: Any) -> None:
         old = self._entry(name)
         original = self._pinned.get(name, old)
         kind = original["class_name"]
         if kind not in EDITABLE_KEYS:
-            raise SpaceEditError(f"{name!r} is {kind}: it cannot be pinned.")
+            raise SpaceEditError(f"{name!r} is {kind} in the model: the editor cannot change it.")
         _check_pin_value(name, original, value)
+        current = old["config"].get("value")
+        if name in self._pinned and type(current) is type(value) and current == value:
+            raise SpaceEditError(f"{name!r} is pinned to {value!r} already.")
         config = {"name": name, "value": value, "conditions": old["config"].get("conditions", [])}
         new = {"class_name": "Fixed", "config": config}
         _check_new_hyperparameter(new, explicit_default=False)
@@ -174,11 +187,13 @@ class SearchSpaceEditor:
 
     def unfix(self, name: str) -> None:
         """Unpins a hyperparameter: later trials draw it from its range again."""
-        self._entry(name)
-        if name not in self._pinned:
-            raise SpaceEditError(f"{name!r} is not pinned.")
-        original = copy.deepcopy(self._pinned[name])
-        self._apply(name, original, "unfix", {}, {})
+        with self._lock:
+            self._entry(name)
+            if name not in self._pinned:
+                raise SpaceEditError(f"{name!r} is not pinned.")
+            original = copy.deepcopy(self._pinned[name])
+            self._apply(name, original, "unfix", {}, {})
+        self._applied()
 
     # -- internals --------------------------------------------------------------
     @property
@@ -209,51 +224,55 @@ class SearchSpaceEditor:
         return entries[0]
 
     def _apply(self, name, new, action, changes, before, pinned_from=None) -> None:
+        """Swap the new hyperparameter into the oracle's space (called with self._lock)."""
         oracle = self._oracle
         lock = oracle_module.LOCKS[oracle]
         if not lock.acquire(timeout=LOCK_TIMEOUT):
             raise SpaceEditError("The oracle stayed busy; nothing was changed. Try again.")
         try:
-            with self._lock:
-                config = oracle.hyperparameters.get_config()
-                for i, entry in enumerate(config["space"]):
-                    if entry["config"]["name"] == name:
-                        config["space"][i] = copy.deepcopy(new)
-                space = hp_module.HyperParameters.from_config(config)
-                hp = next(h for h in space.space if h.name == name)
-                _check_oracle_can_take(oracle, hp)
-                if name in space.values:
-                    space.values[name] = hp.default
-                index = len(oracle.trials)
-                entry = {
-                    "version": len(self._history) + 1,
-                    "time": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                        timespec="seconds"
-                    ),
-                    "action": action,
-                    "name": name,
-                    "changes": changes,
-                    "before": before,
-                    "from_trial_index": index,
-                }
-                pinned = dict(self._pinned)
-                if action == "fix":
-                    pinned.setdefault(name, copy.deepcopy(pinned_from))
-                elif action == "unfix":
-                    pinned.pop(name, None)
-                # Saved first: a crash after this leaves the edit to be applied on reload.
+            config = oracle.hyperparameters.get_config()
+            for i, entry in enumerate(config["space"]):
+                if entry["config"]["name"] == name:
+                    config["space"][i] = copy.deepcopy(new)
+            space = hp_module.HyperParameters.from_config(config)
+            hp = next(h for h in space.space if h.name == name)
+            _check_oracle_can_take(oracle, hp)
+            if name in space.values:
+                space.values[name] = hp.default
+            index = len(oracle.trials)
+            entry = {
+                "version": len(self._history) + 1,
+                "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "action": action,
+                "name": name,
+                "changes": changes,
+                "before": before,
+                "from_trial_index": index,
+            }
+            pinned = dict(self._pinned)
+            if action == "fix":
+                pinned.setdefault(name, copy.deepcopy(pinned_from))
+            elif action == "unfix":
+                pinned.pop(name, None)
+            # Saved first: a crash after this leaves the edit to be applied on reload.
+            try:
                 self._save([*self._history, entry], pinned, space)
-                self._history.append(entry)
-                self._pinned = pinned
-                oracle.hyperparameters = space
-                self._follow_grid(oracle)
+            except OSError as error:
+                raise SpaceEditError(f"The edit was not saved: {error}") from None
+            self._history.append(entry)
+            self._pinned = pinned
+            oracle.hyperparameters = space
+            self._follow_grid(oracle)
         finally:
             lock.release()
+
+    def _applied(self) -> None:
+        """After an edit (without self._lock: the callback reads the history)."""
         if not self._tuner_searching():
             # keras_tuner's own file, so that a plain keras_tuner reload sees the
             # edit too; while a search runs, its next trial saves it (a save
             # from here could interleave with the search thread's).
-            oracle.save()
+            self._oracle.save()
         self._on_change()
 
     def _tuner_searching(self) -> bool:

@@ -32,6 +32,8 @@ import kt_widgets as ktw
 def build(hp):
     hp.Int("units", 1, 100)
     hp.Choice("act", ["relu", "tanh"])
+    with hp.conditional_scope("act", ["relu"]):
+        hp.Int("depth", 1, 3)
     return 0
 
 class ModelFree(ktw.RandomSearch):
@@ -70,6 +72,13 @@ def test_a_range_edited_in_the_ui_holds_for_the_later_trials(lab, page):
     dashboard.get_by_text("Search space", exact=True).click()
     row = page.locator(UNITS_ROW)
     row.wait_for(state="visible")
+    # A conditional hyperparameter sits under its parent, with its condition.
+    names = page.eval_on_selector_all(
+        ".ktw-space tr.ktw-space-row", "rows => rows.map((tr) => tr.dataset.name)"
+    )
+    assert names == ["units", "act", "depth"]
+    condition = page.locator('.ktw-space tr[data-name="depth"] .ktw-space-condition')
+    assert condition.inner_text() == "if act in ['relu']"
 
     # An invalid range: keras_tuner's message under the row, and no edit made.
     row.locator("input.ktw-min").fill("500")

@@ -103,14 +103,15 @@ def later(tuner):
     "cls, kwargs",
     [
         (Random, dict(max_trials=12, seed=3)),
-        (Bayesian, dict(max_trials=10, seed=3, num_initial_points=3)),
+        # Each trial after its initial ones fits a Gaussian process: few of them.
+        (Bayesian, dict(max_trials=7, seed=3, num_initial_points=3)),
     ],
 )
 def test_a_narrowed_range_holds_for_every_later_trial(tmp_path, cls, kwargs):
     tuner = make(cls, tmp_path, **kwargs)
     edit_mid_search(tuner, lambda t: t.space.set("x", min_value=0.2, max_value=0.4))
     trials, versions = later(tuner)
-    assert len(trials) >= 5 and versions == {1}
+    assert len(trials) >= 4 and versions == {1}
     assert all(0.2 <= t.hyperparameters["x"] <= 0.4 for t in trials)
     earlier = [t for t in trials_in_order(tuner) if int(t.trial_id) <= tuner.gate_at]
     assert {tuner.search_state.trial(t.trial_id).space_version for t in earlier} == {0}
