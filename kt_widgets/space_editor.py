@@ -392,8 +392,9 @@ def _check_new_hyperparameter(entry: dict[str, Any], explicit_default: bool) -> 
         if default is not None and type(default) is not type(values[0]):
             # keras_tuner takes default=1 for [True, False], since 1 == True.
             raise SpaceEditError(
-                f"The default {default!r} of Choice {name!r} is a {type(default).__name__}, "
-                f"its values are {type(values[0]).__name__}s: {values}."
+                f"The default {default!r} of Choice {name!r} is of type "
+                f"{type(default).__name__}, its values of type {type(values[0]).__name__}: "
+                f"{values}."
             )
 
 

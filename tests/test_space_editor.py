@@ -190,7 +190,7 @@ INVALID = [
     ("act", dict(values=["a", "b"], default="c"), "default value should be one of the choices"),
     ("units", dict(step=1.5), "step must be an int"),
     # the rules keras_tuner leaves out
-    ("act", dict(values=[True, False], default=1), "default 1 of Choice 'act' is a int"),
+    ("act", dict(values=[True, False], default=1), "default 1 of Choice 'act' is of type int"),
     ("act", dict(values=["a", "a"]), "more than once"),
     ("units", dict(step=9), "does not fit"),
     ("units", dict(step=0), "must be above 0"),
@@ -315,3 +315,21 @@ def test_a_watched_project_shows_its_edits_pins_and_trial_versions(tmp_path):
     assert {row["name"]: row["pinned"] for row in state.space()}["act"] is True
     versions = {t.trial_id: t.space_version for t in state.trials()}
     assert versions == {"0": 0, "1": 0, "2": 0, "3": 1, "4": 1}
+
+
+def test_edits_racing_a_fast_search_each_hold_from_the_trial_they_date(tmp_path):
+    """Edits from this thread while the search thread creates trials as fast as it can."""
+    tuner = make(Random, tmp_path, max_trials=200, seed=6)
+    ranges = [(1, 3), (4, 6)]
+    tuner.search(background=True)
+    edits = 0
+    while tuner.status == "running" and edits < 40:
+        low, high = ranges[edits % 2]
+        tuner.space.set("units", min_value=low, max_value=high)
+        edits += 1
+    assert tuner.wait(timeout=60)
+    assert edits >= 2 and len(tuner.oracle.trials) == 200
+    for trial in tuner.oracle.trials.values():
+        version = tuner.search_state.trial(trial.trial_id).space_version
+        low, high = (1, 6) if version == 0 else ranges[(version - 1) % 2]
+        assert low <= trial.hyperparameters["units"] <= high, (trial.trial_id, version)
