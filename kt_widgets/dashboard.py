@@ -151,8 +151,10 @@ class Dashboard:
                 raise ValueError(f"No hyperparameter named {name!r}.")
             method, args, kwargs = edit_call(request, rows[name])
             getattr(self._controls.space, method)(*args, **kwargs)
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError) as error:  # refused: keras_tuner's or our reason
             message = str(error)
+        except Exception as error:  # shown where the user acted, never lost in the kernel
+            message = f"{type(error).__name__}: {error}"
         else:
             message = None
         with self._space_errors_lock:

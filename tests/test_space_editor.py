@@ -289,6 +289,14 @@ def test_the_dashboard_editor_applies_edits_and_shows_refusals_inline(tmp_path):
     rows = {row["name"]: row for row in board.space.rows}
     assert rows["units"]["pinned"] and rows["depth"]["depth"] == 1
     board.space.edit("set", "x", fields={"min_value": "0.1"})  # a valid edit clears the message
+    # Typed values are what they spell, never turned into strings to fit.
+    tuner.space.set("act", values=[1, 2])
+    board.space.edit("add_value", "act", text="3")
+    board.space.edit("add_value", "act", text="abc")
+    assert board.flush()
+    assert tuner.oracle.get_space().get_config()["space"][2]["config"]["values"] == [1, 2, 3]
+    assert "only one type of value" in board.space.errors["act"]
+    board.space.edit("remove_value", "act", index=2)
     tuner.search(background=False)
     assert board.flush()
     assert board.space.errors == {}
