@@ -5,6 +5,7 @@ live dashboard: search space, sortable trial table, per-epoch curves, and
 pause / resume / stop.
 """
 
+from kt_widgets.space_editor import SpaceEditError
 from kt_widgets.tuner import active_searches
 from kt_widgets.tuners import (
     BayesianOptimization,
@@ -23,6 +24,7 @@ __all__ = [
     "GridSearch",
     "Hyperband",
     "RandomSearch",
+    "SpaceEditError",
     "Tuner",
     "Watch",
     "__version__",

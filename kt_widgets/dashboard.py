@@ -12,20 +12,21 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from typing import Protocol
+from typing import Any, Protocol
 
 import ipywidgets as widgets
 
 from kt_widgets.core import lifecycle
 from kt_widgets.core import state as st
 from kt_widgets.core.serialize import json_safe
+from kt_widgets.core.space import edit_call
 from kt_widgets.core.state import SearchState
 from kt_widgets.core.table import table_columns, trial_row
 from kt_widgets.views.curves import CurvesView
 from kt_widgets.views.errors import TrialErrorsView
 from kt_widgets.views.header import HeaderView
 from kt_widgets.views.log import LogView
-from kt_widgets.views.space import SpaceView
+from kt_widgets.views.space import SpaceEditor
 from kt_widgets.views.table import TrialTable
 
 PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
@@ -37,6 +38,7 @@ class Controls(Protocol):
     """What the buttons call (a kt_widgets tuner)."""
 
     max_trials: int | None
+    space: Any  # the tuner's SearchSpaceEditor (optional)
 
     def pause(self) -> None: ...
     def resume(self) -> None: ...
@@ -86,7 +88,12 @@ class Dashboard:
                 {name: self._call(action) for name, action in actions.items()},
                 on_max_trials=self._set_max_trials,
             )
-        self.space = SpaceView()
+        # The editor's refusals, by hyperparameter name, until the pump shows them.
+        self._space_errors: dict[str, str] = {}
+        self._space_errors_lock = threading.Lock()
+        self._space_errors_sent: dict[str, str] | None = None
+        editor = getattr(controls, "space", None)
+        self.space = SpaceEditor(on_edit=self._edit_space if editor is not None else None)
         self.table = TrialTable(on_ready=self._request_rows, direction=state.direction)
         self.table.sort_descending = state.direction == "max"
         self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
@@ -153,6 +160,28 @@ class Dashboard:
             self.header.refused_budget = ""  # clears an earlier refusal
         self._poke()
 
+    def _edit_space(self, request: dict[str, Any]) -> None:
+        """An edit from the space editor: applied through `tuner.space`, or refused inline."""
+        name = str(request.get("name", ""))
+        rows = {row["name"]: row for row in self.state.space()}
+        try:
+            if name not in rows:
+                raise ValueError(f"No hyperparameter named {name!r}.")
+            method, args, kwargs = edit_call(request, rows[name])
+            getattr(self._controls.space, method)(*args, **kwargs)
+        except (ValueError, TypeError) as error:  # refused: keras_tuner's or our reason
+            message = str(error)
+        except Exception as error:  # shown where the user acted, never lost in the kernel
+            message = f"{type(error).__name__}: {error}"
+        else:
+            message = None
+        with self._space_errors_lock:
+            if message is None:
+                self._space_errors.pop(name, None)
+            else:
+                self._space_errors[name] = message
+        self._poke()
+
     def _request_rows(self) -> None:
         self._resend_rows = True
         self._poke()
@@ -205,7 +234,12 @@ class Dashboard:
         summary = state.summary()
         if state.space_version != self._space_version:
             self._space_version = state.space_version
-            self.space.update(state.space())
+            self.space.update(state.space(), state.space_history())
+        with self._space_errors_lock:
+            errors = dict(self._space_errors)
+        if errors != self._space_errors_sent:
+            self._space_errors_sent = errors
+            self.space.errors = errors
         # One read of what changed serves the rows and the curves.
         self._version, changed = state.changed_since(self._version)
         self._push_rows(changed, summary.best_trial)
@@ -219,7 +253,10 @@ class Dashboard:
     def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state
         columns = table_columns(
-            state.hyperparameter_kinds(), state.metric_names(), workers=state.has_workers()
+            state.hyperparameter_kinds(),
+            state.metric_names(),
+            workers=state.has_workers(),
+            space_versions=bool(state.space_history()),
         )
         if columns != self.table.columns:
             self.table.columns = columns

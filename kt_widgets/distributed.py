@@ -169,8 +169,12 @@ class ChiefOracle:
         trial = self._call("create_trial", tuner_id)
         if trial.status == status.RUNNING and ongoing is None:
             self._record_space()
+            values = dict(trial.hyperparameters.values)
             self._state.trial_started(
-                trial.trial_id, dict(trial.hyperparameters.values), worker=tuner_id
+                trial.trial_id,
+                values,
+                worker=tuner_id,
+                space_version=self._tuner.space.version_of_trial(trial.trial_id, values),
             )
         elif trial.status == status.STOPPED:
             with self._lock:

@@ -18,7 +18,7 @@ from typing import Any
 
 from kt_widgets import store
 from kt_widgets.core import state as st
-from kt_widgets.core.space import space_rows
+from kt_widgets.core.space import space_rows, version_for_index
 from kt_widgets.core.state import SearchState, TrialRecord
 
 ORACLE_FILE = "oracle.json"
@@ -89,6 +89,9 @@ class ProjectReader:
         self._workers: dict[str, str] = {}  # trial id -> tuner id that ran it
         self._seen_running: dict[str, float] = {}
         self._seen_ended: dict[str, float] = {}
+        # The space from oracle.json, and kt_widgets' edits of it (history, pins).
+        self._space: dict[str, Any] = {}
+        self._space_edits: dict[str, Any] = {}
 
     def _read_if_changed(self, path: str, read) -> tuple[bool, Any]:
         """(changed, content) of a file, read only when it changed since the last read."""
@@ -111,11 +114,24 @@ class ProjectReader:
         if changed and isinstance(oracle, dict):
             space = oracle.get("hyperparameters")
             if isinstance(space, dict):
-                self._state.set_space(space_rows(space))
+                self._space = space
             for tuner_id, trial_id in (oracle.get("ongoing_trials") or {}).items():
                 if tuner_id != _LOCAL_TUNER_ID and self._workers.get(trial_id) != tuner_id:
                     self._workers[str(trial_id)] = str(tuner_id)
                     dirty.add(str(trial_id))
+        edited, edits = self._read_if_changed(
+            os.path.join(self.project_dir, store.SPACE_FILE), _read_json
+        )
+        if edited and isinstance(edits, dict):
+            self._space_edits = edits
+            dirty.update(self._trials)  # their space versions may have changed
+        if changed or edited:
+            pinned = {
+                name: str(config.get("class_name", "?"))
+                for name, config in (self._space_edits.get("pinned") or {}).items()
+            }
+            history = list(self._space_edits.get("history") or [])
+            self._state.set_space(space_rows(self._space, pinned), history)
         try:
             entries = sorted(
                 (e for e in os.scandir(self.project_dir) if e.name.startswith("trial_")),
@@ -175,6 +191,10 @@ class ProjectReader:
             ended=self._seen_ended.get(trial_id),
             message=trial.get("message"),
             worker=self._workers.get(trial_id),
+            space_version=version_for_index(
+                list(self._space_edits.get("history") or []),
+                int(trial_id) if trial_id.isdigit() else 0,
+            ),
         )
 
     def _infer_objective(self) -> None:

@@ -18,6 +18,8 @@ _FORMAT = 1
 _PARTIAL_PREFIX = ".kt_widgets-partial-"
 # How a trial the user ended early ended, kept in its curves file ("ended_by").
 ENDED_BY = {TRIAL_SKIPPED: "skip", TRIAL_STOPPED: "stop"}
+# The search-space edits of a project (history, pins, edited configs), in its directory.
+SPACE_FILE = "kt_widgets_space.json"
 
 
 def write_json_atomic(path: str, data: Any) -> None:
@@ -87,3 +89,19 @@ def read_curves(trial_dir: str) -> list[list[Point]]:
         return []
     executions = data.get("executions", []) if isinstance(data, dict) else []
     return [[(int(epoch), json_restore(logs)) for epoch, logs in points] for points in executions]
+
+
+def write_space_edits(project_dir: str, edits: dict[str, Any]) -> None:
+    write_json_atomic(
+        os.path.join(project_dir, SPACE_FILE), {"format": _FORMAT, **json_safe(edits)}
+    )
+
+
+def read_space_edits(project_dir: str) -> dict[str, Any] | None:
+    """The saved search-space edits of a project; None when there are none."""
+    try:
+        with open(os.path.join(project_dir, SPACE_FILE), encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return None
+    return data if isinstance(data, dict) else None

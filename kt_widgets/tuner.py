@@ -23,7 +23,6 @@ from kt_widgets import distributed, kernel, store
 from kt_widgets.controls import ControlsMixin, StopNow
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
-from kt_widgets.core.space import space_rows
 from kt_widgets.core.state import SearchState, TrialRecord
 from kt_widgets.core.streams import routed_output
 from kt_widgets.core.text import format_duration, format_score
@@ -32,6 +31,7 @@ from kt_widgets.runner import (
     capture_keras_context,
     release_leaked_oracle_lock,
 )
+from kt_widgets.space_editor import SearchSpaceEditor
 
 # Project directory -> the tuner whose search writes it, in this process.
 _searching: dict[str, weakref.ref] = {}
@@ -115,6 +115,9 @@ class NotebookTunerMixin(ControlsMixin):
             silent = _SilentDisplay(self.oracle, verbose=stock_display.verbose)
             silent.set_state(stock_display.get_state())
             self.oracle._display = silent
+        self._space_lock = threading.Lock()
+        self.space = SearchSpaceEditor(self, on_change=self._record_space)
+        self.space.restore()
         self._record_space()
         self._restore_trials()
         if not self._is_worker():
@@ -242,7 +245,12 @@ class NotebookTunerMixin(ControlsMixin):
         values = dict(trial.hyperparameters.values)
         planned = values.get("tuner/epochs", self._fit_epochs)
         self._record_space()
-        self.search_state.trial_started(trial.trial_id, values, epochs_planned=planned)
+        self.search_state.trial_started(
+            trial.trial_id,
+            values,
+            epochs_planned=planned,
+            space_version=self.space.version_of_trial(trial.trial_id, values),
+        )
         self._current_trial = trial.trial_id
         self._current_trial_dir = self.get_trial_dir(trial.trial_id)
         self._forget_user_stop(trial)
@@ -336,7 +344,10 @@ class NotebookTunerMixin(ControlsMixin):
                     _searching.pop(self._project, None)
 
     def _record_space(self) -> None:
-        self.search_state.set_space(space_rows(self.oracle.get_space().get_config()))
+        # One at a time: the search thread (each trial) and an edit (main
+        # thread) must not set an older space after a newer one.
+        with self._space_lock:
+            self.search_state.set_space(self.space.rows(), self.space.history)
 
     def _save_curves(self, force: bool = True) -> None:
         """Write the running trial's epochs atomically; unforced, at most every SAVE_INTERVAL.
@@ -390,6 +401,9 @@ class NotebookTunerMixin(ControlsMixin):
                     metrics=_trial_metrics(trial),
                     executions=executions,
                     message=trial.message,
+                    space_version=self.space.version_of_trial(
+                        trial_id, dict(trial.hyperparameters.values)
+                    ),
                 )
             )
 

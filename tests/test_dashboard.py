@@ -180,7 +180,9 @@ def test_space_and_log_escape_html(dashboard):
     )
     state.log("warning: <script>alert(1)</script>")
     dashboard.push()
-    assert "&lt;u&gt;units&lt;/u&gt;" in dashboard.space.value
+    # The space travels as data; js/space.js sets it as text, never as HTML.
+    assert dashboard.space.rows[0]["name"] == "<u>units</u>"
+    assert not dashboard.space.editable  # no tuner.space behind these controls
     assert "<script>" not in dashboard.log.text.value
     dashboard.log.clear_button.click()
     state.log("newer")

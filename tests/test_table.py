@@ -40,6 +40,7 @@ def test_row_is_json_safe_with_nan_spelled_out():
         "best_step": None,
         "epochs": 2,
         "duration": 2.5,
+        "space_version": 0,
         "hp:units": 32,
         "m:loss": "Infinity",
     }

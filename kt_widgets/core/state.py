@@ -66,6 +66,8 @@ class TrialRecord:
     paused_since: float | None = None
     # The tuner id of the worker that runs it, in a distributed search.
     worker: str | None = None
+    # The version of the search space it ran under (0: as built; +1 per edit).
+    space_version: int = 0
 
     @property
     def epochs_done(self) -> int:
@@ -144,6 +146,7 @@ class SearchState:
         # trial id -> version of its last change, oldest change first.
         self._changes: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._space: list[dict[str, Any]] = []
+        self._space_history: list[dict[str, Any]] = []
         self._space_version = 0
         self._log: collections.deque[tuple[int, str]] = collections.deque(maxlen=LOG_LINES_KEPT)
         self._log_seq = 0
@@ -206,6 +209,11 @@ class SearchState:
     def space(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(row) for row in self._space]
+
+    def space_history(self) -> list[dict[str, Any]]:
+        """The edits of the search space, oldest first."""
+        with self._lock:
+            return [dict(entry) for entry in self._space_history]
 
     def trial_ids(self) -> list[str]:
         with self._lock:
@@ -392,11 +400,16 @@ class SearchState:
             self._error, self._traceback = error, traceback_text
             self.set_status(FAILED)
 
-    def set_space(self, rows: list[dict[str, Any]]) -> None:
+    def set_space(
+        self, rows: list[dict[str, Any]], history: list[dict[str, Any]] | None = None
+    ) -> None:
+        """The search space as rows, and (if given) the history of its edits."""
         with self._lock:
-            if rows == self._space:
+            history = self._space_history if history is None else history
+            if rows == self._space and history == self._space_history:
                 return
             self._space = [dict(row) for row in rows]
+            self._space_history = [dict(entry) for entry in history]
             self._space_version += 1
             self._changed()
 
@@ -414,10 +427,12 @@ class SearchState:
         hyperparameters: dict[str, Any],
         epochs_planned: int | None = None,
         worker: str | None = None,
+        space_version: int = 0,
     ) -> None:
         """A trial starts (or is retried: its earlier epochs are dropped)."""
         with self._lock:
             record = self._record(trial_id)
+            record.space_version = space_version
             if worker is not None:
                 record.worker = worker
                 self._has_workers = True

@@ -24,15 +24,21 @@ _TAIL_COLUMNS = [
 
 
 _WORKER_COLUMN = {"key": "worker", "label": "Worker", "kind": "text"}
+_SPACE_COLUMN = {"key": "space_version", "label": "Space", "kind": "number"}
 
 
 def table_columns(
-    hp_kinds: dict[str, str], metric_names: list[str], workers: bool = False
+    hp_kinds: dict[str, str],
+    metric_names: list[str],
+    workers: bool = False,
+    space_versions: bool = False,
 ) -> list[dict[str, str]]:
     """Columns: id, status, score, each hyperparameter, each final metric, timing.
 
     `hp_kinds` maps each hyperparameter to "number" (sorts as numbers) or "text".
-    `workers` adds the worker column (after the status) of a distributed search.
+    `workers` adds the worker column (after the status) of a distributed search;
+    `space_versions` the version of the search space each trial ran under (once
+    the space has been edited).
     """
     columns = list(_FIXED_COLUMNS)
     if workers:
@@ -41,6 +47,8 @@ def table_columns(
         columns.append({"key": HP_PREFIX + name, "label": name, "kind": kind})
     for name in metric_names:
         columns.append({"key": METRIC_PREFIX + name, "label": name, "kind": "number"})
+    if space_versions:
+        columns.append(_SPACE_COLUMN)
     return columns + _TAIL_COLUMNS
 
 
@@ -53,6 +61,7 @@ def trial_row(record: TrialRecord) -> dict[str, Any]:
         "best_step": record.best_step,
         "epochs": record.epochs_done,
         "duration": None if record.duration is None else round(record.duration, 2),
+        "space_version": record.space_version,
     }
     if record.worker is not None:
         row["worker"] = record.worker

@@ -1,39 +1,68 @@
-"""The search-space summary as an HTML table."""
+"""The search-space editor (browser code: js/space.js).
+
+Rows, the edit history and the editor's error messages are traits written by
+the dashboard's pump thread; edits arrive as messages on the kernel's main
+thread and go to `on_edit`, which calls `tuner.space`.
+"""
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Callable
 from typing import Any
 
-import ipywidgets as widgets
+import traitlets
 
-from kt_widgets.core.space import SPACE_COLUMNS
-
-# Inline styles: an HTML widget gets no stylesheet of ours.
-_CELL = "padding:3px 16px 3px 0;text-align:left;white-space:nowrap"
-_HEAD = "font-weight:600;border-bottom:1px solid var(--jp-border-color1,#bbb)"
+from kt_widgets.core.serialize import json_safe
+from kt_widgets.core.space import describe_edit
+from kt_widgets.views.base import StreamedWidget, static_file, view_module
 
 
-def space_html(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return (
-            '<div class="ktw-space-empty">The search space is empty until the model is built.</div>'
-        )
-    head = "".join(f'<th style="{_CELL};{_HEAD}">{escape(c)}</th>' for c in SPACE_COLUMNS)
-    body = "".join(
-        "<tr>"
-        + "".join(f'<td style="{_CELL}">{escape(str(row.get(c, "")))}</td>' for c in SPACE_COLUMNS)
-        + "</tr>"
-        for row in rows
+def _browser_row(row: dict[str, Any]) -> dict[str, Any]:
+    # keras_tuner's config stays in Python: its values keep their types there.
+    return json_safe({key: value for key, value in row.items() if key != "config"})
+
+
+def _browser_edit(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": entry.get("version"),
+        "time": str(entry.get("time", "")),
+        "from_trial": entry.get("from_trial_index"),
+        "text": describe_edit(entry),
+    }
+
+
+class SpaceEditor(StreamedWidget):
+    """Every hyperparameter, editable: range, step, sampling, choices, default, pin."""
+
+    _esm = view_module("space.js")
+    _css = static_file("dashboard.css")
+
+    rows = traitlets.List(
+        help="One dict per hyperparameter; conditional ones follow their parent."
+    ).tag(sync=True)
+    history = traitlets.List(help="The edits: version, time, from_trial, text.").tag(sync=True)
+    errors = traitlets.Dict(help="Hyperparameter name -> why its last edit was refused.").tag(
+        sync=True
     )
-    return (
-        '<table class="ktw-space" style="border-collapse:collapse;font-size:12px">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
+    editable = traitlets.Bool(True, help="False: a read-only view of the space.").tag(sync=True)
 
+    def __init__(self, on_edit: Callable[[dict[str, Any]], None] | None = None, **kwargs: Any):
+        super().__init__(editable=on_edit is not None, **kwargs)
+        self._on_edit = on_edit
 
-class SpaceView(widgets.HTML):
-    """Every hyperparameter: type, range or choices, step, sampling, default, condition."""
+    def _handle_message(self, widget, content, buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "edit" and self._on_edit:
+            self._on_edit(content)
+        else:
+            super()._handle_message(widget, content, buffers)
 
-    def update(self, rows: list[dict[str, Any]]) -> None:
-        self.value = space_html(rows)
+    def update(self, rows: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
+        self.rows = [_browser_row(row) for row in rows]
+        self.history = [_browser_edit(entry) for entry in history]
+
+    def edit(self, action: str, name: str, **request: Any) -> None:
+        """What a click in the browser sends: `edit("set", "units", fields={"max_value": "32"})`.
+
+        Python can drive the editor with it, as a user would.
+        """
+        self._handle_message(self, {"type": "edit", "action": action, "name": name, **request}, [])
