@@ -2,9 +2,11 @@
 
 Every background search of a tuner runs in the same thread, so keras_tuner's
 per-thread oracle lock bookkeeping (see `release_leaked_oracle_lock`) always sees
-one thread name. Keras 3 keeps the dtype policy and the distribution in
-thread-local state, so they are read in the calling thread and set again in the
-worker before each search.
+one thread name. Keras 3 keeps the dtype policy, the distribution and the random
+seed in thread-local state, and `keras.backend.clear_session()` (which keras_tuner
+calls before building each trial's model) resets that state in every thread; so
+they are read in the calling thread when a search starts and set again in the
+search thread before each model is built.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
+from keras.src.utils import rng_utils
 
 _thread_numbers = itertools.count(1)
 
@@ -25,10 +28,15 @@ def capture_keras_context() -> Callable[[], None]:
     """Read the caller's thread-local Keras settings; return a function applying them."""
     policy = keras.config.dtype_policy()
     distribution = keras.distribution.distribution()
+    seed = rng_utils.get_random_seed()  # what keras.utils.set_random_seed recorded
 
     def apply() -> None:
         keras.config.set_dtype_policy(policy)
         keras.distribution.set_distribution(distribution)
+        if seed is not None and rng_utils.get_random_seed() != seed:
+            # Only the record: re-seeding would restart the random streams the
+            # search shares with the notebook, and change its results.
+            rng_utils.global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
 
     return apply
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
+import sys
 import threading
 import time
 import traceback
@@ -19,12 +20,12 @@ from typing import Any
 
 from keras_tuner.src.engine import oracle as oracle_module
 
-from kt_widgets import distributed, kernel, store
+from kt_widgets import distributed, epochs, kernel, reloading, store
 from kt_widgets.controls import ControlsMixin, StopNow
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
 from kt_widgets.core.state import SearchState, TrialRecord
-from kt_widgets.core.streams import routed_output
+from kt_widgets.core.streams import LineRouter, routed_output
 from kt_widgets.core.text import format_duration, format_score
 from kt_widgets.runner import (
     SearchRunner,
@@ -78,6 +79,7 @@ class NotebookTunerMixin(ControlsMixin):
         # Before keras_tuner's __init__, which may wipe the directory (overwrite=True).
         _refuse_busy_project(_project_key(kwargs.get("directory"), kwargs.get("project_name")))
         super().__init__(*args, **kwargs)
+        reloading.reload_under_tuner_id(self, overwrite=kwargs.get("overwrite", False))
         self._attach_notebook()
 
     def _attach_notebook(self) -> None:
@@ -87,6 +89,7 @@ class NotebookTunerMixin(ControlsMixin):
         keras_tuner one.
         """
         self._project = _project_key(self.directory, self.project_name)
+        reloading.resume_grid_search(self.oracle)
         objective = self.oracle.objective
         parts = getattr(objective, "objectives", None) or [objective]
         self.search_state = SearchState(
@@ -100,6 +103,7 @@ class NotebookTunerMixin(ControlsMixin):
         self._runner = SearchRunner(self.project_name)
         self._search_error: BaseException | None = None
         self._fit_epochs: int | None = None
+        self._keras_context = None  # the caller's Keras settings, applied per model
         self._trial_lines = True
         # The running trial, its directory, and when its epochs were last saved.
         self._current_trial: str | None = None
@@ -164,6 +168,7 @@ class NotebookTunerMixin(ControlsMixin):
         epochs = fit_kwargs.get("epochs")
         self._fit_epochs = epochs if isinstance(epochs, int) else None
         self._search_error = None
+        self._keras_context = capture_keras_context()
         _refuse_busy_project(self._project, allowed=self)
         self._prepare_chief()
         with _searching_lock:
@@ -179,10 +184,9 @@ class NotebookTunerMixin(ControlsMixin):
         if not background:
             self._run_search(fit_args, fit_kwargs, background=False)
             return None
-        apply_keras_context = capture_keras_context()
 
         def job() -> None:
-            self._run_search(fit_args, fit_kwargs, background=True, setup=apply_keras_context)
+            self._run_search(fit_args, fit_kwargs, background=True, setup=self._keras_context)
 
         self._runner.submit(job)
         try:
@@ -268,21 +272,19 @@ class NotebookTunerMixin(ControlsMixin):
 
     def on_epoch_end(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_end(trial, model, epoch, logs=logs)
-        values = {}
-        for name, value in (logs or {}).items():
-            with contextlib.suppress(TypeError, ValueError):
-                values[name] = float(value)
-        self.search_state.epoch_ended(trial.trial_id, int(epoch), values)
-        if self._epoch_relay is not None:  # a worker: the chief shows the curves too
-            self._epoch_relay.send(trial.trial_id, int(epoch), values)
-        if trial.trial_id == self._current_trial:
-            self._save_curves(force=False)
+        if not epochs.inside_recorded_fit():  # e.g. a custom training loop calls the hook
+            self._record_epoch(trial, epoch, logs)
         self._skip_if_asked(trial, model)
         if self.control.attention_needed:
             self._answer_controls()
 
     def on_trial_end(self, trial) -> None:
-        super().on_trial_end(trial)
+        if self._trial_lines or _routed_already():
+            super().on_trial_end(trial)
+        else:
+            # verbose=0: keras_tuner's own notes (retries) go to the log, not stdout.
+            with routed_output(self.search_state.log):
+                super().on_trial_end(trial)
         ended = self.oracle.get_trial(trial.trial_id)
         score = ended.score
         status, message = self._ended_status(ended)
@@ -300,7 +302,31 @@ class NotebookTunerMixin(ControlsMixin):
         if self._trial_lines:
             print(self._trial_line(ended.trial_id), flush=True)
 
+    def _try_run_and_update_trial(self, trial, *fit_args, **fit_kwargs) -> None:
+        # keras_tuner's step that runs one trial: every model.fit in it records epochs.
+        with epochs.recording(self, trial):
+            super()._try_run_and_update_trial(trial, *fit_args, **fit_kwargs)
+
+    def _build_hypermodel(self, hp):
+        # Called by keras_tuner right after its clear_session(), which reset the
+        # dtype policy, distribution and seed the caller had set.
+        if self._keras_context is not None:
+            self._keras_context()
+        return super()._build_hypermodel(hp)
+
     # -- internals ------------------------------------------------------------
+    def _record_epoch(self, trial, epoch, logs) -> None:
+        """One epoch of a trial reaches the state, the chief and the trial's file."""
+        values = {}
+        for name, value in (logs or {}).items():
+            with contextlib.suppress(TypeError, ValueError):
+                values[name] = float(value)
+        self.search_state.epoch_ended(trial.trial_id, int(epoch), values)
+        if self._epoch_relay is not None:  # a worker: the chief shows the curves too
+            self._epoch_relay.send(trial.trial_id, int(epoch), values)
+        if trial.trial_id == self._current_trial:
+            self._save_curves(force=False)
+
     def _on_background_search_started(self) -> None:
         """Called in the caller's thread once a background search is submitted."""
 
@@ -418,6 +444,12 @@ class NotebookTunerMixin(ControlsMixin):
         if summary.best_trial is not None:
             line += f" | best {format_score(summary.best_score)} (trial {summary.best_trial})"
         return line + f" | {summary.trials_done}{of} trials done"
+
+
+def _routed_already() -> bool:
+    """Whether this thread's output already goes to a search log (a background search)."""
+    router = sys.stdout
+    return isinstance(router, LineRouter) and router.routes(threading.get_ident())
 
 
 def _background_default() -> bool:

@@ -30,6 +30,9 @@ class LineRouter:
     def route(self, thread_id: int, sink: Sink) -> None:
         self._sinks[thread_id] = sink
 
+    def routes(self, thread_id: int) -> bool:
+        return thread_id in self._sinks
+
     def unroute(self, thread_id: int) -> None:
         self.flush_thread(thread_id)
         self._sinks.pop(thread_id, None)
