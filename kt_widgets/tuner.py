@@ -9,6 +9,7 @@ the saved files to keras_tuner.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 
 from keras_tuner.src.engine import oracle as oracle_module
 
-from kt_widgets import distributed, epochs, kernel, reloading, store
+from kt_widgets import distributed, epochs, kernel, reloading, store, summaries
 from kt_widgets.controls import ControlsMixin, StopNow
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
@@ -236,6 +237,28 @@ class NotebookTunerMixin(ControlsMixin):
             self.search(background=background)
         finally:
             self._chief_address = None
+
+    def results_summary(self, num_trials: int = 10) -> None:
+        """keras_tuner's results summary; in a notebook, shown as a table.
+
+        Args:
+            num_trials: int. Number of best trials to show. Defaults to 10.
+        """
+        summaries.show_or_print(
+            functools.partial(super().results_summary, num_trials),
+            functools.partial(summaries.results, self, num_trials),
+        )
+
+    def search_space_summary(self, extended: bool = False) -> None:
+        """keras_tuner's search space summary; in a notebook, shown as a table.
+
+        Args:
+            extended: bool. Passed on to keras_tuner. Defaults to False.
+        """
+        summaries.show_or_print(
+            functools.partial(super().search_space_summary, extended),
+            functools.partial(summaries.space, self),
+        )
 
     # -- keras_tuner hooks --------------------------------------------------
     def pre_create_trial(self) -> None:
