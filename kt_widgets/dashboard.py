@@ -98,7 +98,7 @@ class Dashboard:
         self.table.sort_descending = state.direction == "max"
         self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
         self.trial_errors = TrialErrorsView()
-        self.log = LogView(on_change=self._poke)
+        self.log = LogView(on_change=self._poke, position=state.log_position)
         self.table.observe(lambda _change: self._poke(), names="selected")
         self.widget = widgets.VBox(
             [
@@ -246,7 +246,7 @@ class Dashboard:
         self.trial_errors.update(state.trials(list(self.table.selected)))
         self._push_curves(set(changed), summary.running_trial, summary.best_trial)
         self._log_seq, lines = state.log_since(self._log_seq)
-        self.log.add(lines)
+        self.log.add(lines, first=self._log_seq - len(lines) + 1)
         # The header last: when it says "finished", the rows are already sent.
         self.header.update(summary, situation)
 

@@ -335,7 +335,9 @@ class NotebookTunerMixin(ControlsMixin):
         # dtype policy, distribution and seed the caller had set.
         if self._keras_context is not None:
             self._keras_context()
-        return super()._build_hypermodel(hp)
+        model = super()._build_hypermodel(hp)
+        _refuse_a_model_of_another_package(model)
+        return model
 
     # -- internals ------------------------------------------------------------
     def _record_epoch(self, trial, epoch, logs) -> None:
@@ -467,6 +469,25 @@ class NotebookTunerMixin(ControlsMixin):
         if summary.best_trial is not None:
             line += f" | best {format_score(summary.best_score)} (trial {summary.best_trial})"
         return line + f" | {summary.trials_done}{of} trials done"
+
+
+def _refuse_a_model_of_another_package(model) -> None:
+    """A model from `tf_keras` (Keras 2) or another library: say which package it is.
+
+    keras_tuner refuses it too, but names only its class; mixed Keras packages
+    are the usual cause, so the error says so.
+    """
+    package = type(model).__module__.split(".")[0]
+    if package in ("keras", "builtins") or not hasattr(model, "fit"):
+        return  # keras_tuner's own check explains the rest
+    from keras_tuner import errors
+
+    raise errors.FatalTypeError(
+        f"The model-building function returned a {type(model).__name__} from the package "
+        f"{package!r}, not a Keras 3 model: keras_tuner works with the package 'keras' "
+        f"(also reached as tf.keras on TensorFlow >= 2.16). Build the model with "
+        f"`import keras`, not with {package!r}."
+    )
 
 
 def _routed_already() -> bool:

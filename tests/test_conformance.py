@@ -274,7 +274,12 @@ SCENARIOS: dict[str, Scenario] = {
             seed=4,
         ),
         args=keras_args,
-        expect=lambda o: statuses(o) == ["COMPLETED"] * 2,
+        # C23: keras_tuner saves the weights and the build config, load_model uses them.
+        expect=lambda o: (
+            statuses(o) == ["COMPLETED"] * 2
+            and {"trial_0/checkpoint.weights.h5", "trial_0/build_config.json"} <= set(o["files"])
+            and o["extra"]["same_weights"]
+        ),
         extra=best_model_extra,
         curves=True,
         keras=True,

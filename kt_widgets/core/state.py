@@ -274,6 +274,11 @@ class SearchState:
         with self._lock:
             return list(self._epoch_metric_names)
 
+    def log_position(self) -> int:
+        """The sequence number of the newest log line (0 before any)."""
+        with self._lock:
+            return self._log_seq
+
     def log_since(self, seq: int) -> tuple[int, list[str]]:
         """Log lines after sequence number `seq`, and the newest sequence number."""
         with self._lock:
