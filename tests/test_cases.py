@@ -124,33 +124,10 @@ def test_c02a_an_objective_of_unknown_direction_is_refused_at_construction(tmp_p
 
 
 @pytest.mark.keras
-def test_c02b_a_custom_metric_maximised_gives_the_max_as_best_and_the_table_follows(
-    digits, tmp_path
-):
-    x, y, x_val, y_val = digits
-    tuner = ktw.RandomSearch(
-        lambda hp: dense_model(hp, metrics=[my_score]),
-        objective=keras_tuner.Objective("val_my_score", "max"),
-        max_trials=2,
-        directory=str(tmp_path),
-        seed=2,
-    )
-    tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
-    completed = [t for t in tuner.oracle.trials.values() if t.status == "COMPLETED"]
-    assert len(completed) == 2
-    best = tuner.oracle.get_best_trials()[0]
-    assert best.score == max(t.score for t in completed)
-    board = tuner.dashboard
-    try:
-        assert board.flush()
-        assert board.table.sort_descending is True  # the default sort puts "max" first
-        assert board.table.best_trial_id == best.trial_id
-    finally:
-        board.close()
-
-
-@pytest.mark.keras
-def test_c02c_a_metric_made_in_build_keeps_its_name_in_every_trial(digits, tmp_path):
+def test_c02bc_a_custom_metric_maximised_and_a_metric_made_in_build(digits, tmp_path):
+    # (b) a function metric as the objective, "max": the best is the max, and the
+    # table's best mark and default sort follow "max". (c) keras.metrics.AUC()
+    # created in build keeps its name (val_auc, never val_auc_1) in every trial.
     x, y, x_val, y_val = digits
 
     def build(hp):
@@ -161,18 +138,29 @@ def test_c02c_a_metric_made_in_build_keeps_its_name_in_every_trial(digits, tmp_p
                 keras.layers.Dense(1, activation="sigmoid"),
             ]
         )
-        model.compile("adam", "binary_crossentropy", metrics=[keras.metrics.AUC()])
+        model.compile("adam", "binary_crossentropy", metrics=[my_score, keras.metrics.AUC()])
         return model
 
     tuner = ktw.RandomSearch(
         build,
-        objective=keras_tuner.Objective("val_auc", "max"),
+        objective=keras_tuner.Objective("val_my_score", "max"),
         max_trials=3,
         directory=str(tmp_path),
         seed=3,
     )
     tuner.search(x, y == 0, epochs=1, validation_data=(x_val, y_val == 0), verbose=0)
-    assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED"] * 3
+    trials = list(tuner.oracle.trials.values())
+    assert [t.status for t in trials] == ["COMPLETED"] * 3
+    assert all(t.metrics.exists("val_auc") for t in trials)
+    best = tuner.oracle.get_best_trials()[0]
+    assert best.score == max(t.score for t in trials)
+    board = tuner.dashboard
+    try:
+        assert board.flush()
+        assert board.table.sort_descending is True  # the default sort puts "max" first
+        assert board.table.best_trial_id == best.trial_id
+    finally:
+        board.close()
 
 
 # -- C04 ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ per-epoch curve where the scenario trains by epochs).
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import os
 import re
@@ -253,7 +254,12 @@ def reload_and_continue(tuner):
         again.search(verbose=0, background=False)
     else:
         again.search(verbose=0)
+    restored = oracle(max_trials=5)
+    restored.set_state(again.oracle.get_state())
+    again.set_state(again.get_state())
     return {
+        "tuner_id": again.tuner_id,
+        "set_state": restored.get_state() == again.oracle.get_state(),
         "reloaded": before,
         "after": sorted(
             (t.trial_id, t.hyperparameters.values) for t in again.oracle.trials.values()
@@ -342,7 +348,9 @@ SCENARIOS: dict[str, Scenario] = {
             d,
             model_free(api, lambda hp: quadratic(hp.Float("x", -1, 1))),
             oracle=oracle(max_trials=4),
+            logger=logging.getLogger("tuning"),  # deprecated and ignored by keras_tuner
         ),
+        extra=lambda t: {"logger": t.logger.name},
         expect=lambda o: 'name="default_objective"' in o["objective"],
     ),
     "run_trial_dict": Scenario(
