@@ -19,6 +19,8 @@ import traceback
 import weakref
 from typing import Any
 
+import keras
+import keras_tuner
 from keras_tuner.src.engine import oracle as oracle_module
 
 from kt_widgets import distributed, epochs, kernel, reloading, store, summaries
@@ -477,12 +479,10 @@ def _refuse_a_model_of_another_package(model) -> None:
     keras_tuner refuses it too, but names only its class; mixed Keras packages
     are the usual cause, so the error says so.
     """
+    if isinstance(model, keras.Model) or not hasattr(model, "fit"):
+        return  # a Keras 3 model, or something keras_tuner's own check explains
     package = type(model).__module__.split(".")[0]
-    if package in ("keras", "builtins") or not hasattr(model, "fit"):
-        return  # keras_tuner's own check explains the rest
-    from keras_tuner import errors
-
-    raise errors.FatalTypeError(
+    raise keras_tuner.errors.FatalTypeError(
         f"The model-building function returned a {type(model).__name__} from the package "
         f"{package!r}, not a Keras 3 model: keras_tuner works with the package 'keras' "
         f"(also reached as tf.keras on TensorFlow >= 2.16). Build the model with "

@@ -660,3 +660,28 @@ def test_c23_a_legacy_tf_keras_model_names_the_package(tmp_path):
     with pytest.raises(keras_tuner.errors.FatalTypeError, match="tf_keras"):
         tuner = ktw.RandomSearch(build, objective="loss", max_trials=1, directory=str(tmp_path))
         tuner.search(np.zeros((2, 1)), np.zeros(2), verbose=0)
+
+
+@pytest.mark.keras
+def test_c23_a_users_own_keras_model_subclass_is_accepted(digits, tmp_path):
+    x, y, x_val, y_val = digits
+
+    class Mine(keras.Model):  # defined outside the keras package
+        def __init__(self, units):
+            super().__init__()
+            self.hidden = keras.layers.Dense(units, activation="relu")
+            self.out = keras.layers.Dense(10, activation="softmax")
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+    def build(hp):
+        model = Mine(hp.Int("units", 8, 16, step=8))
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    tuner = ktw.RandomSearch(
+        build, objective="val_accuracy", max_trials=1, directory=str(tmp_path), seed=1
+    )
+    tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
+    assert tuner.oracle.trials["0"].status == "COMPLETED"

@@ -149,6 +149,12 @@ def hooks_without_super(api):
     """The built-in run_trial, with epoch and batch hooks that skip super()."""
 
     class Hooks(api.RandomSearch):
+        def on_epoch_begin(self, trial, model, epoch, logs=None):
+            self.calls.append(("epoch begins", trial.trial_id, epoch))
+
+        def on_batch_begin(self, trial, model, batch, logs=None):
+            self.calls.append(("batch begins", trial.trial_id, batch))
+
         def on_epoch_end(self, trial, model, epoch, logs=None):
             self.calls.append(("epoch", trial.trial_id, epoch, sorted(logs)))
 
