@@ -81,3 +81,41 @@ def test_an_empty_project_and_nan_scores_render():
     }
     html = to_html(results_table("runs/p", "Objective()", 10, [trial]))
     assert ">NaN<" in html and "ValueError: &lt;bad&gt;" in html
+
+
+KERNEL_CELL = """
+import keras_tuner, kt_widgets as ktw
+
+class Quadratic(ktw.Tuner):
+    def run_trial(self, trial, *args, **kwargs):
+        return (trial.hyperparameters.Float("x", -1.0, 1.0) - 0.3) ** 2
+
+tuner = Quadratic(
+    oracle=keras_tuner.oracles.RandomSearchOracle(max_trials=3, seed=1),
+    directory="runs", project_name="summary",
+)
+tuner.search(verbose=0, background=False)
+"""
+
+
+def test_in_a_real_kernel_the_summaries_are_displayed_as_tables(tmp_path):
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    outputs = []
+    try:
+        for code in (KERNEL_CELL, "tuner.results_summary(2)", "tuner.search_space_summary()"):
+            reply = client.execute_interactive(code, timeout=120, output_hook=outputs.append)
+            assert reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    kinds = [msg["msg_type"] for msg in outputs]
+    assert "stream" not in kinds  # nothing printed: verbose=0, and the summaries are displayed
+    results, space = (
+        msg["content"]["data"] for msg in outputs if msg["msg_type"] == "display_data"
+    )
+    assert "<table>" in results["text/html"] and results["text/html"].count("<tr>") == 3
+    assert results["text/plain"].startswith("Results summary\nResults in runs/summary")
+    assert "<table>" in space["text/html"] and "Float" in space["text/html"]
+    assert space["text/plain"].startswith("Search space summary\nDefault search space size: 1")
