@@ -650,18 +650,6 @@ def test_c23_a_model_of_another_package_names_that_package(tmp_path):
         tuner.search(np.zeros((2, 1)), np.zeros(2), verbose=0)
 
 
-def test_c23_a_legacy_tf_keras_model_names_the_package(tmp_path):
-    tf_keras = pytest.importorskip("tf_keras")
-
-    def build(hp):
-        hp.Int("units", 1, 2)
-        return tf_keras.Sequential([tf_keras.layers.Dense(1)])
-
-    with pytest.raises(keras_tuner.errors.FatalTypeError, match="tf_keras"):
-        tuner = ktw.RandomSearch(build, objective="loss", max_trials=1, directory=str(tmp_path))
-        tuner.search(np.zeros((2, 1)), np.zeros(2), verbose=0)
-
-
 @pytest.mark.keras
 def test_c23_a_users_own_keras_model_subclass_is_accepted(digits, tmp_path):
     x, y, x_val, y_val = digits
