@@ -22,9 +22,11 @@ from kt_widgets.core.serialize import json_safe
 from kt_widgets.core.space import edit_call
 from kt_widgets.core.state import SearchState
 from kt_widgets.core.table import table_columns, trial_row
+from kt_widgets.export import trials_csv
 from kt_widgets.views.curves import CurvesView
 from kt_widgets.views.errors import TrialErrorsView
 from kt_widgets.views.header import HeaderView
+from kt_widgets.views.inspect import Inspector, InspectPanel
 from kt_widgets.views.log import LogView
 from kt_widgets.views.space import SpaceEditor
 from kt_widgets.views.table import TrialTable
@@ -57,8 +59,14 @@ def _section(title: str, body: widgets.Widget) -> widgets.Widget:
 class Dashboard:
     """Header, search space, trial table, curves and log of one search."""
 
-    def __init__(self, state: SearchState, controls: Controls | None) -> None:
-        """`controls` None: a read-only dashboard (watch mode), with no buttons."""
+    def __init__(
+        self, state: SearchState, controls: Controls | None, inspector: Inspector | None = None
+    ) -> None:
+        """`controls` None: a read-only dashboard (watch mode), with no buttons.
+
+        `inspector` (the tuner) gives the inspection panel its models; None
+        leaves the panel without architecture, evaluation and Load button.
+        """
         self.state = state
         self._controls = controls
         self._wake = threading.Event()
@@ -99,12 +107,14 @@ class Dashboard:
         self.curves = CurvesView(on_ready=self._request_curves, metric=state.objective)
         self.trial_errors = TrialErrorsView()
         self.log = LogView(on_change=self._poke, position=state.log_position)
+        self.inspection = InspectPanel(inspector, on_change=self._poke)
         self.table.observe(lambda _change: self._poke(), names="selected")
         self.widget = widgets.VBox(
             [
                 self.header,
                 _section("Trials", widgets.VBox([self.table, self.trial_errors])),
                 _section("Curves", self.curves),
+                self.inspection,
                 # Two accordions, so that both can be open at once.
                 widgets.Accordion(children=[self.space], titles=("Search space",)),
                 widgets.Accordion(children=[self.log], titles=("Log",)),
@@ -115,6 +125,8 @@ class Dashboard:
         self._pump: threading.Thread | None = None
         self._pump_lock = threading.Lock()
         self._unsubscribe = state.subscribe(self._poke)
+        if inspector is not None:  # an evaluation by tuner.inspect() redraws the panel
+            self._unsubscribe_evaluations = inspector.evaluations.subscribe(self._poke)
         self._poke()
 
     # -- display -----------------------------------------------------------
@@ -126,10 +138,19 @@ class Dashboard:
         self._closed.set()
         self._wake.set()
         self._unsubscribe()
+        getattr(self, "_unsubscribe_evaluations", lambda: None)()
         pump = self._pump
         if pump is not None:
             pump.join(timeout=2)
-        views = (self.header, self.space, self.table, self.trial_errors, self.curves, self.log)
+        views = (
+            self.header,
+            self.space,
+            self.table,
+            self.trial_errors,
+            self.curves,
+            self.inspection,
+            self.log,
+        )
         for view in (*views, self.widget):
             view.close()
 
@@ -245,6 +266,8 @@ class Dashboard:
         self._push_rows(changed, summary.best_trial)
         self.trial_errors.update(state.trials(list(self.table.selected)))
         self._push_curves(set(changed), summary.running_trial, summary.best_trial)
+        self.inspection.update(state, list(self.table.selected))
+        self.inspection.answer_downloads(lambda: trials_csv(state))
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines, first=self._log_seq - len(lines) + 1)
         # The header last: when it says "finished", the rows are already sent.

@@ -22,3 +22,15 @@ def show(obj) -> None:
     from IPython.display import display
 
     display(obj)
+
+
+def bind(name: str, value) -> None:
+    """Assign `value` to `name` in the notebook's namespace."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None
+    shell = get_ipython() if get_ipython is not None else None
+    if shell is None:
+        raise RuntimeError(f"There is no notebook namespace to bind {name!r} in.")
+    shell.user_ns[name] = value

@@ -9,11 +9,15 @@ import keras_tuner
 
 from kt_widgets import kernel
 from kt_widgets.dashboard import Dashboard
+from kt_widgets.inspection import InspectionMixin
 from kt_widgets.tuner import NotebookTunerMixin
 
 
-class _DashboardMixin(NotebookTunerMixin):
-    """Shows the live dashboard for a background search, and on `display(tuner)`."""
+class _DashboardMixin(InspectionMixin, NotebookTunerMixin):
+    """Shows the live dashboard for a background search, and on `display(tuner)`.
+
+    With the inspection of trials (best model, comparison, export) first in the bases.
+    """
 
     _dashboard: Dashboard | None = None
 
@@ -21,7 +25,7 @@ class _DashboardMixin(NotebookTunerMixin):
     def dashboard(self) -> Dashboard:
         """The live dashboard of this tuner (created on first use)."""
         if self._dashboard is None:
-            self._dashboard = Dashboard(self.search_state, self)
+            self._dashboard = Dashboard(self.search_state, self, inspector=self)
         return self._dashboard
 
     def wait(self, timeout: float | None = None) -> bool:

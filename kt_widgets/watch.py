@@ -14,6 +14,7 @@ import traceback
 from kt_widgets import kernel
 from kt_widgets.core.state import SearchState
 from kt_widgets.dashboard import Dashboard
+from kt_widgets.export import trials_dataframe
 from kt_widgets.project_files import ProjectReader
 
 DEFAULT_INTERVAL = 1.0  # seconds between two reads of the project's files
@@ -70,7 +71,7 @@ class Watch:
             return self._reader.poll()
 
     def trials_dataframe(self):
-        """One row per trial (pandas), as the dashboard's table shows them."""
+        """One row per trial (pandas): see `kt_widgets.export.trials_dataframe`."""
         return trials_dataframe(self.search_state)
 
     def close(self) -> None:
@@ -119,22 +120,3 @@ def watch(
     if kernel.widget_frontend_available():
         kernel.show(handle.dashboard)
     return handle
-
-
-def trials_dataframe(state: SearchState):
-    """A pandas DataFrame with one row per trial of `state`."""
-    import pandas as pd
-
-    rows = []
-    for record in state.trials():
-        row = {"trial_id": record.trial_id, "status": record.status}
-        if record.worker is not None:
-            row["worker"] = record.worker
-        row["score"] = record.score
-        row.update(record.hyperparameters)
-        row.update(record.metrics)
-        row["best_step"] = record.best_step
-        row["epochs"] = record.epochs_done
-        row["duration"] = record.duration
-        rows.append(row)
-    return pd.DataFrame(rows)

@@ -37,7 +37,8 @@ def test_core_imports_only_the_standard_library_and_itself():
 def test_keras_side_never_imports_widgets():
     keras_side = ("tuner.py", "controls.py", "runner.py", "store.py", "distributed.py")
     extra = ("space_editor.py", "epochs.py", "reloading.py", "summaries.py")
-    for name in (*keras_side, "project_files.py", *extra):
+    inspecting = ("models.py", "inspection.py", "export.py", "figures.py")
+    for name in (*keras_side, "project_files.py", *extra, *inspecting):
         names = imports_of(PACKAGE / name)
         assert not top_levels(names) & UI, name
         assert not any(
@@ -60,3 +61,12 @@ def test_ui_side_never_imports_keras():
 def test_reading_a_watched_project_needs_no_keras():
     names = imports_of(PACKAGE / "project_files.py")
     assert not top_levels(names) & (KERAS | UI | IPYTHON)
+
+
+def test_figures_and_exports_need_neither_keras_nor_widgets_nor_pyplot():
+    # pyplot keeps global figures and is not thread-safe: the figures are drawn
+    # from the dashboard's thread and must never touch the user's.
+    for name in ("figures.py", "export.py"):
+        names = imports_of(PACKAGE / name)
+        assert not top_levels(names) & (KERAS | UI | IPYTHON), name
+        assert "matplotlib.pyplot" not in names, name

@@ -1,0 +1,62 @@
+"""The trials of a search as a table for pandas and as CSV.
+
+One implementation for every handle: a tuner's and a watched project's
+`trials_dataframe()`, and the dashboard's CSV download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kt_widgets.core.state import SearchState, TrialRecord
+from kt_widgets.core.text import headline
+
+_TIME_COLUMNS = ("started", "ended")
+
+
+def trial_table(state: SearchState) -> list[dict[str, Any]]:
+    """One dict per trial: id, status, score, hyperparameters, final metrics, timing.
+
+    A metric whose name a hyperparameter already uses is given as
+    `metric:<name>`, so that no value hides another.
+    """
+    return [_row(record) for record in state.trials()]
+
+
+def _row(record: TrialRecord) -> dict[str, Any]:
+    row: dict[str, Any] = {"trial_id": record.trial_id, "status": record.status}
+    if record.worker is not None:
+        row["worker"] = record.worker
+    row["score"] = record.score
+    row.update(record.hyperparameters)
+    for name, value in record.metrics.items():
+        row["metric:" + name if name in row else name] = value
+    row["best_step"] = record.best_step
+    row["epochs"] = record.epochs_done
+    row["started"] = record.started
+    row["ended"] = record.ended
+    row["duration"] = record.duration
+    row["error"] = headline(record.message) if record.status != "COMPLETED" else None
+    return row
+
+
+def trials_dataframe(state: SearchState):
+    """A pandas DataFrame with one row per trial of `state`, in the order trials started.
+
+    Columns: trial_id, status, (worker,) score, each hyperparameter, each final
+    metric, best_step, epochs, started and ended (UTC timestamps), duration
+    (seconds, time paused left out) and error (a failed trial's exception).
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame(trial_table(state))
+    if frame.empty:
+        return pd.DataFrame(columns=["trial_id", "status", "score"])
+    for column in _TIME_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    return frame
+
+
+def trials_csv(state: SearchState) -> str:
+    """`trials_dataframe(state)` as CSV text (read it back with `pandas.read_csv`)."""
+    return trials_dataframe(state).to_csv(index=False)
