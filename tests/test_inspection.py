@@ -24,7 +24,9 @@ def finished(state, trial_id, score, hps, status="COMPLETED", epochs=3):
     for epoch in range(epochs):
         state.epoch_ended(trial_id, epoch, {"loss": 1.0 / (epoch + 1), "val_accuracy": score})
     message = None if status == "COMPLETED" else "Traceback...\nValueError: broke <b>"
-    state.trial_ended(trial_id, status, score=score, metrics={"val_accuracy": score}, message=message)
+    state.trial_ended(
+        trial_id, status, score=score, metrics={"val_accuracy": score}, message=message
+    )
 
 
 def record_messages(widget):
