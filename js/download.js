@@ -21,7 +21,7 @@ export function saveText(documentRef, name, text, type = "text/csv") {
 function render({ model, el }) {
   const button = element("button", "ktw-download", model.get("label"));
   button.type = "button";
-  button.title = model.get("tooltip");
+  button.title = model.get("hint");
   // A widget shown twice has two views, and both get every reply: only the
   // view that asked saves the file.
   let pending = null;

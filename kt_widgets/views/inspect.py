@@ -47,7 +47,8 @@ class DownloadButton(anywidget.AnyWidget):
     _css = static_file("dashboard.css")
 
     label = traitlets.Unicode("Download CSV", help="Button text.").tag(sync=True)
-    tooltip = traitlets.Unicode("Every trial as a CSV file", help="Hover text.").tag(sync=True)
+    # Not `tooltip`: ipywidgets' own trait of that name breaks a view with no description.
+    hint = traitlets.Unicode("Every trial as a CSV file", help="Hover text.").tag(sync=True)
 
     def __init__(self, on_request: Callable[[str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -158,7 +159,11 @@ def trial_html(
         )
     parts.append('<div class="ktw-inspect-row">' + "".join(columns) + "</div>")
     if architecture is not None:
-        parts.append("<h4>Architecture</h4>" + architecture_html(architecture))
+        parts.append(
+            '<div class="ktw-architecture"><h4>Architecture</h4>'
+            + architecture_html(architecture)
+            + "</div>"
+        )
     return "".join(parts)
 
 
@@ -167,7 +172,8 @@ def comparison_html(records: list[TrialRecord], state: SearchState) -> str:
     head = [""] + [f"Trial {escape(r.trial_id)}" for r in records]
     rows = [
         ["status"] + [escape(r.status) for r in records],
-        [escape(state.objective or "score")] + [escape(_value(r.score)) for r in records],
+        [f"score ({escape(state.objective or 'objective')})"]
+        + [escape(_value(r.score)) for r in records],
     ]
     classes = ["", "ktw-score-row"]
     hyperparameters = ins.compare_hyperparameters(records)
@@ -224,7 +230,10 @@ class InspectPanel(widgets.VBox):
         self.body = widgets.HTML()
         self.body.add_class("ktw-inspect")
         self.name_box = widgets.Text(
-            value=DEFAULT_MODEL_NAME, description="as", layout={"width": "180px"}
+            value=DEFAULT_MODEL_NAME,
+            description="as",
+            layout={"width": "160px"},
+            style={"description_width": "initial"},
         )
         self.name_box.tooltip = "The notebook name the model is bound to"
         self.load_button = widgets.Button(
