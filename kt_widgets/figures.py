@@ -19,8 +19,15 @@ from kt_widgets.core.state import SearchState
 _COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"]
 
 
+class ReportFigure(Figure):
+    """A Figure that a notebook shows as a PNG, with or without pyplot imported."""
+
+    def _repr_png_(self) -> bytes:
+        return figure_png(self, dpi=100)
+
+
 def _figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = ReportFigure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)  # a canvas of its own: savefig needs no pyplot backend
     return figure
 

@@ -56,6 +56,11 @@ def load_trial_model(tuner: Any, trial: Any) -> keras.Model:
             f"Trial {trial.trial_id} has no saved weights ({checkpoint!r}): only a trial "
             "that completed with keras_tuner's run_trial saves its best epoch."
         )
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        # The checkpoint holds the optimizer's state too: with its variables
+        # made, Keras loads it instead of warning that it skips it.
+        optimizer.build(model.trainable_variables)
     model.load_weights(checkpoint)
     return model
 

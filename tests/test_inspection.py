@@ -242,3 +242,10 @@ def test_the_tuner_figure_functions(searched):
     assert searched.plot_scores().axes[0].get_title() == "loss by trial (min)"
     with pytest.raises(ValueError, match="No trial with id 'nope'"):
         searched.plot_curves(["nope"])
+
+
+def test_a_report_figure_shows_itself_as_png_in_a_notebook(searched):
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(searched.plot_scores())
+    assert data["image/png"].startswith(b"\x89PNG")
