@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kt_widgets.core.state import SearchState, TrialRecord
+from kt_widgets.core.state import SCORED_TRIAL_STATUSES, SearchState, TrialRecord
 from kt_widgets.core.text import headline
 
 _TIME_COLUMNS = ("started", "ended")
@@ -20,10 +20,13 @@ def trial_table(state: SearchState) -> list[dict[str, Any]]:
     A metric whose name a hyperparameter already uses is given as
     `metric:<name>`, so that no value hides another.
     """
-    return [_row(record) for record in state.trials()]
+    records = state.trials()
+    # The search space's version, once it was edited (as the table's Space column).
+    edited = any(record.space_version for record in records)
+    return [_row(record, edited) for record in records]
 
 
-def _row(record: TrialRecord) -> dict[str, Any]:
+def _row(record: TrialRecord, edited: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"trial_id": record.trial_id, "status": record.status}
     if record.worker is not None:
         row["worker"] = record.worker
@@ -31,12 +34,15 @@ def _row(record: TrialRecord) -> dict[str, Any]:
     row.update(record.hyperparameters)
     for name, value in record.metrics.items():
         row["metric:" + name if name in row else name] = value
+    if edited:
+        row["space_version"] = record.space_version
     row["best_step"] = record.best_step
     row["epochs"] = record.epochs_done
     row["started"] = record.started
     row["ended"] = record.ended
     row["duration"] = record.duration
-    row["error"] = headline(record.message) if record.status != "COMPLETED" else None
+    scored = record.status in SCORED_TRIAL_STATUSES
+    row["error"] = None if scored else headline(record.message)
     return row
 
 
@@ -44,8 +50,9 @@ def trials_dataframe(state: SearchState):
     """A pandas DataFrame with one row per trial of `state`, in the order trials started.
 
     Columns: trial_id, status, (worker,) score, each hyperparameter, each final
-    metric, best_step, epochs, started and ended (UTC timestamps), duration
-    (seconds, time paused left out) and error (a failed trial's exception).
+    metric, (space_version, once the space was edited,) best_step, epochs,
+    started and ended (UTC timestamps), duration (seconds, time paused left
+    out) and error (a failed trial's exception).
     """
     import pandas as pd
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kt_widgets.core.state import TRIAL_COMPLETED, SearchState, TrialRecord, is_better
+from kt_widgets.core.state import SCORED_TRIAL_STATUSES, SearchState, TrialRecord, is_better
 
 BEST = "best"
 TRIAL = "trial"
@@ -212,10 +212,10 @@ def score_history(state: SearchState) -> ScoreHistory:
 
 
 def _counts(record: TrialRecord) -> bool:
-    """The rule of `SearchState.best`: a COMPLETED trial with a finite score."""
+    """The rule of `SearchState.best`: a completed (or skipped) trial, a finite score."""
     score = record.score
     return (
-        record.status == TRIAL_COMPLETED
+        record.status in SCORED_TRIAL_STATUSES
         and isinstance(score, (int, float))
         and math.isfinite(score)
     )

@@ -23,7 +23,7 @@ import traitlets
 from kt_widgets import figures
 from kt_widgets.core import inspection as ins
 from kt_widgets.core.inspection import Architecture, EvaluationResults
-from kt_widgets.core.state import TRIAL_COMPLETED, SearchState, TrialRecord
+from kt_widgets.core.state import SCORED_TRIAL_STATUSES, SearchState, TrialRecord
 from kt_widgets.core.text import format_score, headline
 from kt_widgets.views.base import static_file, view_module
 
@@ -126,7 +126,7 @@ def trial_html(
         + (f" · best step {escape(str(record.best_step))}" if record.best_step is not None else "")
         + "</div>"
     ]
-    if record.message and record.status != TRIAL_COMPLETED:
+    if record.message and record.status not in SCORED_TRIAL_STATUSES:
         parts.append(f'<div class="ktw-note ktw-error">{escape(headline(record.message))}</div>')
     hps = [[escape(name), escape(_value(v))] for name, v in record.hyperparameters.items()]
     columns = [
@@ -149,7 +149,7 @@ def trial_html(
             + _table(["Metric", "Value"], rows)
             + "</div>"
         )
-    elif can_evaluate and record.status == TRIAL_COMPLETED:
+    elif can_evaluate and record.status in SCORED_TRIAL_STATUSES:
         call = (
             "tuner.inspect(x, y)" if best else f'tuner.inspect(x, y, trial_id="{record.trial_id}")'
         )
@@ -300,7 +300,7 @@ class InspectPanel(widgets.VBox):
         self._shown_trial = single.trial_id if single is not None else None
         self.title.value = f'<b class="ktw-inspect-title">{escape(self._title(selection))}</b>'
         self.body.value = self._body(state, selection, records)
-        loadable = single is not None and single.status == TRIAL_COMPLETED
+        loadable = single is not None and single.status in SCORED_TRIAL_STATUSES
         self.load_button.disabled = not loadable
         self.notice.value = notice
 
