@@ -16,7 +16,11 @@ from matplotlib.figure import Figure
 from kt_widgets.core.inspection import curve_series, default_metrics, score_history
 from kt_widgets.core.state import SearchState
 
-_COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"]
+# The live curves' palette (matplotlib's tab10), so a report looks like the dashboard.
+_COLOURS = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+]  # fmt: skip
 
 
 class ReportFigure(Figure):
@@ -121,7 +125,7 @@ def scores_figure(state: SearchState, width: float = 7.0, height: float = 3.0) -
             unscored,
             [0] * len(unscored),
             marker="x",
-            color=_COLOURS[1],
+            color=_COLOURS[3],
             label="no score (failed or running)",
             transform=axes.get_xaxis_transform(),
             clip_on=False,
