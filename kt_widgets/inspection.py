@@ -134,16 +134,20 @@ class InspectionMixin:
     @property
     def evaluations(self) -> EvaluationResults:
         """The latest evaluation of each trial by `inspect(x, y)`."""
+        return self._inspection_records()[0]
+
+    def _inspection_records(self) -> tuple[EvaluationResults, dict[str, Architecture]]:
+        # Made on first use: a tuner wrapped in place (kt_widgets.wrap) runs no __init__ of ours.
         with _lazy_lock:
             if getattr(self, "_evaluations", None) is None:
                 self._evaluations = EvaluationResults()
                 self._architectures: dict[str, Architecture] = {}
-        return self._evaluations
+            return self._evaluations, self._architectures
 
     def architecture(self, trial_id: str) -> Architecture:
         """The layers of a trial's model (built from its hyperparameters, no weights)."""
-        _ = self.evaluations  # makes the cache
-        cached = self._architectures.get(trial_id)
+        _, architectures = self._inspection_records()
+        cached = architectures.get(trial_id)
         if cached is not None:
             return cached
         trial = self.oracle.trials.get(trial_id)
@@ -155,7 +159,7 @@ class InspectionMixin:
             described = models.describe(models.build_keeping_session(self, trial.hyperparameters))
         except Exception as error:  # a build that fails here must not break the panel
             described = Architecture(error=f"The model could not be built: {error}")
-        self._architectures[trial_id] = described
+        architectures[trial_id] = described
         return described
 
     def bind_model(self, trial_id: str, name: str) -> str:

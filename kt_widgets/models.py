@@ -46,6 +46,11 @@ def build_keeping_session(tuner: Any, hyperparameters: Any) -> keras.Model:
 
 def load_trial_model(tuner: Any, trial: Any) -> keras.Model:
     """The model of a finished trial with its best checkpoint's weights, session kept."""
+    with _session_lock:  # building from a saved config makes layers too
+        return _load(tuner, trial)
+
+
+def _load(tuner: Any, trial: Any) -> keras.Model:
     model = build_keeping_session(tuner, trial.hyperparameters)
     config_file = tuner._get_build_config_fname(trial.trial_id)
     if not model.built and os.path.exists(config_file):
