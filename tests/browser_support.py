@@ -183,8 +183,13 @@ def open_page(lab):
 
 def open_notebook_with_kernel(page, lab: Lab, name: str) -> None:
     """Open `name`, accept the kernel dialog if one shows, wait for an idle kernel."""
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
-    page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=60_000)
+    # A workspace of its own: Lab would otherwise reopen the notebooks of earlier
+    # tests in hidden tabs.
+    workspace = re.sub(r"[^A-Za-z0-9]+", "-", name)
+    page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{name}?token={lab.token}")
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").wait_for(
+        state="visible", timeout=60_000
+    )
     accept = page.locator(".jp-Dialog button.jp-mod-accept")
     deadline = time.monotonic() + KERNEL_READY_MS / 1000
     while time.monotonic() < deadline:

@@ -640,6 +640,23 @@ def _first_line(error):
     return re.sub(r" at 0x[0-9a-f]+", "", str(error).splitlines()[0])  # object addresses
 
 
+def _without_our_frames(text: str) -> str:
+    """A failed trial's traceback less the frames of kt_widgets' own overrides.
+
+    Our subclasses add frames to the tracebacks keras_tuner keeps in its trials'
+    messages; every other line must stay keras_tuner's.
+    """
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith('  File "'):
+            skipping = f"{os.sep}kt_widgets{os.sep}" in line
+        elif not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
 def _files(root):
     found = set()
     for folder, _dirs, names in os.walk(root):
@@ -676,7 +693,7 @@ def run(name: str, mode: str, root, capsys) -> tuple[dict, Any]:
         error = raised
     printed = capsys.readouterr().out
     tuner.results_summary()
-    results_text = capsys.readouterr().out
+    results_text = _without_our_frames(capsys.readouterr().out)
     tuner.search_space_summary()
     space_text = capsys.readouterr().out
     trials = sorted(tuner.oracle.trials.values(), key=lambda t: t.trial_id)
