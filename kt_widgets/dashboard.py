@@ -79,6 +79,8 @@ class Dashboard:
         self._shown: list[str] = []
         self._pushed = threading.Condition()
         self._pushed_version = -1
+        self._edits = 0  # edits from the space editor so far; flush() waits for their answer
+        self._pushed_edits = 0
         self._sent_points: dict[tuple[str, int], int] = {}
         if controls is None:
             self.header = HeaderView(None)
@@ -96,8 +98,9 @@ class Dashboard:
                 {name: self._call(action) for name, action in actions.items()},
                 on_max_trials=self._set_max_trials,
             )
-        # The editor's refusals, by hyperparameter name, until the pump shows them.
-        self._space_errors: dict[str, str] = {}
+        # The editor's refusals: name -> (message, the row's config it was refused
+        # against); a message goes once that config changes (an edit from Python).
+        self._space_errors: dict[str, tuple[str, Any]] = {}
         self._space_errors_lock = threading.Lock()
         self._space_errors_sent: dict[str, str] | None = None
         editor = getattr(controls, "space", None)
@@ -156,10 +159,12 @@ class Dashboard:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the pump has pushed the state as it is now; False on timeout."""
-        target = self.state.version
+        target, edits = self.state.version, self._edits
         self._poke()
         with self._pushed:
-            return self._pushed.wait_for(lambda: self._pushed_version >= target, timeout)
+            return self._pushed.wait_for(
+                lambda: self._pushed_version >= target and self._pushed_edits >= edits, timeout
+            )
 
     # -- requests from views and buttons (kernel main thread) ---------------
     def _call(self, action):
@@ -200,7 +205,8 @@ class Dashboard:
             if message is None:
                 self._space_errors.pop(name, None)
             else:
-                self._space_errors[name] = message
+                self._space_errors[name] = (message, rows.get(name, {}).get("config"))
+            self._edits += 1
         self._poke()
 
     def _request_rows(self) -> None:
@@ -238,13 +244,14 @@ class Dashboard:
                         self._pump = None
                         return
             self._wake.clear()
-            version = self.state.version
+            version, edits = self.state.version, self._edits
             try:
                 self.push()
             except Exception:  # the UI must never take the search down
                 self.state.log("kt_widgets: dashboard update failed\n" + traceback.format_exc())
             with self._pushed:
                 self._pushed_version = version
+                self._pushed_edits = edits
                 self._pushed.notify_all()
             time.sleep(PUSH_INTERVAL)
 
@@ -256,8 +263,12 @@ class Dashboard:
         if state.space_version != self._space_version:
             self._space_version = state.space_version
             self.space.update(state.space(), state.space_history())
+        configs = {row["name"]: row.get("config") for row in state.space()}
         with self._space_errors_lock:
-            errors = dict(self._space_errors)
+            for name, (_, refused_config) in list(self._space_errors.items()):
+                if configs.get(name) != refused_config:  # edited since: the message is old
+                    del self._space_errors[name]
+            errors = {name: message for name, (message, _) in self._space_errors.items()}
         if errors != self._space_errors_sent:
             self._space_errors_sent = errors
             self.space.errors = errors
