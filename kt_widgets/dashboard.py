@@ -34,6 +34,7 @@ from kt_widgets.views.table import TrialTable
 PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
 CLOCK_INTERVAL = 1.0  # the elapsed time ticks this often while a search runs
 IDLE_EXIT = 30.0  # an idle pump thread ends after this long; a change restarts it
+DEFAULT_CURVES = 2  # trials the curves show when none is selected
 
 
 class Controls(Protocol):
@@ -306,7 +307,11 @@ class Dashboard:
     def _shown_trials(self, running: str | None, best: str | None) -> list[str]:
         if self.table.selected:
             return list(self.table.selected)
-        return [t for t in dict.fromkeys([running, best]) if t is not None]
+        shown = [t for t in dict.fromkeys([running, best]) if t is not None]
+        if best is None:  # no trial scored yet (e.g. all failed): the latest with epochs
+            latest = [t for t in reversed(self.state.trial_ids_with_epochs()) if t not in shown]
+            shown += latest[: max(0, DEFAULT_CURVES - len(shown))]
+        return shown
 
     def _push_curves(self, changed: set[str], running: str | None, best: str | None) -> None:
         state = self.state
