@@ -5,7 +5,8 @@
 // with keras_tuner and applies through `tuner.space`. Values travel as the
 // text of the fields, or as indexes into the choices shown: their Python
 // types never pass through JavaScript numbers. Python answers with new rows,
-// or with a message in `errors`, shown under the row it concerns.
+// or with a message in `errors`, shown under the row it concerns; the text
+// the user typed stays in the fields until Python sends that row changed.
 
 import { element } from "./shared.js";
 
@@ -24,6 +25,30 @@ export function changedFields(row, typed) {
   }
   if (typed.sampling !== undefined && typed.sampling !== row.sampling) changes.sampling = typed.sampling;
   return changes;
+}
+
+// What the user typed in a row and Python has not taken yet, kept across
+// redraws (a refusal redraws the panel) so that it can be corrected, until
+// Python sends that row changed: drafts = {name: {signature, fields: {key: text}}}.
+export function rowSignature(row) {
+  return JSON.stringify([row.type, row.fields, row.sampling, row.choices, row.default, row.pinned]);
+}
+
+export function keepDrafts(drafts, rows) {
+  const signatures = new Map(rows.map((row) => [row.name, rowSignature(row)]));
+  for (const name of Object.keys(drafts)) {
+    if (drafts[name].signature !== signatures.get(name)) delete drafts[name];
+  }
+}
+
+export function noteDraft(drafts, row, key, text) {
+  drafts[row.name] ??= { signature: rowSignature(row), fields: {} };
+  drafts[row.name].fields[key] = text;
+}
+
+export function draftText(drafts, row, key, sent) {
+  const fields = drafts[row.name]?.fields ?? {};
+  return key in fields ? fields[key] : sent;
 }
 
 export function editText(entry) {
@@ -85,17 +110,27 @@ function onEnter(node, action) {
   });
 }
 
-function numericRow(tr, row, send) {
-  const min = input("ktw-min", row.fields.min_value, `${row.name} min_value`);
-  const max = input("ktw-max", row.fields.max_value, `${row.name} max_value`);
+// A text field of a row that shows, and keeps, what the user typed.
+function draftInput(className, row, key, sent, drafts) {
+  const node = input(className, draftText(drafts, row, key, sent), `${row.name} ${key}`);
+  node.addEventListener("input", () => noteDraft(drafts, row, key, node.value));
+  return node;
+}
+
+function numericRow(tr, row, send, drafts) {
+  const field = (className, key) => draftInput(className, row, key, row.fields[key], drafts);
+  const min = field("ktw-min", "min_value");
+  const max = field("ktw-max", "max_value");
   const range = element("span", "ktw-range-edit");
   range.append(min, element("span", "", " … "), max);
   cell(tr, range);
-  const step = input("ktw-step", row.fields.step, `${row.name} step`);
+  const step = field("ktw-step", "step");
   cell(tr, step);
-  const sampling = select("ktw-sampling", SAMPLINGS, row.sampling || "linear", `${row.name} sampling`);
+  const sampled = draftText(drafts, row, "sampling", row.sampling || "linear");
+  const sampling = select("ktw-sampling", SAMPLINGS, sampled, `${row.name} sampling`);
+  sampling.addEventListener("change", () => noteDraft(drafts, row, "sampling", sampling.value));
   cell(tr, sampling);
-  const fallback = input("ktw-default", row.fields.default, `${row.name} default`);
+  const fallback = field("ktw-default", "default");
   cell(tr, fallback);
   const apply = () => {
     const typed = { min_value: min.value, max_value: max.value, step: step.value, default: fallback.value, sampling: sampling.value };
@@ -111,7 +146,7 @@ function numericRow(tr, row, send) {
   );
 }
 
-function choiceRow(tr, row, send) {
+function choiceRow(tr, row, send, drafts) {
   const chips = element("span", "ktw-choices");
   row.choices.forEach((text, index) => {
     const chip = element("span", "ktw-choice", text);
@@ -119,7 +154,8 @@ function choiceRow(tr, row, send) {
       send({ action: "remove_value", name: row.name, index })));
     chips.appendChild(chip);
   });
-  const add = input("ktw-add", "", `${row.name}: add a value`);
+  const add = draftInput("ktw-add", row, "add", "", drafts);
+  add.setAttribute("aria-label", `${row.name}: add a value`);
   add.placeholder = "add…";
   onEnter(add, () => {
     if (add.value.trim() !== "") send({ action: "add_value", name: row.name, text: add.value });
@@ -162,9 +198,13 @@ function pinnedRow(tr, row, send) {
     send({ action: "unfix", name: row.name })));
 }
 
-export function renderSpace(root, state, send) {
+export function renderSpace(root, state, send, drafts = {}) {
+  // The field being typed in keeps the focus across the redraw.
+  const active = typeof document === "undefined" ? null : document.activeElement;
+  const focused = active && root.contains(active) ? active.getAttribute("aria-label") : null;
   root.replaceChildren();
   const rows = state.rows || [];
+  keepDrafts(drafts, rows);
   if (!rows.length) {
     root.appendChild(element("div", "ktw-space-empty", "The search space is empty until the model is built."));
   } else {
@@ -181,8 +221,8 @@ export function renderSpace(root, state, send) {
       const type = row.type;
       if (!state.editable || !row.editable) plainRow(tr, row);
       else if (row.pinned) pinnedRow(tr, row, send);
-      else if (NUMERIC.includes(type)) numericRow(tr, row, send);
-      else if (type === "Choice") choiceRow(tr, row, send);
+      else if (NUMERIC.includes(type)) numericRow(tr, row, send, drafts);
+      else if (type === "Choice") choiceRow(tr, row, send, drafts);
       else if (type === "Boolean") booleanRow(tr, row, send);
       else plainRow(tr, row);
       body.appendChild(tr);
@@ -210,6 +250,10 @@ export function renderSpace(root, state, send) {
     history.appendChild(list);
   }
   root.appendChild(history);
+  if (focused) {
+    const again = [...root.querySelectorAll("input, select")].find((node) => node.getAttribute("aria-label") === focused);
+    again?.focus();
+  }
 }
 
 export default {
@@ -217,13 +261,14 @@ export default {
     const root = element("div", "ktw-space");
     el.appendChild(root);
     const send = (request) => model.send({ type: "edit", ...request });
+    const drafts = {};
     const draw = () =>
       renderSpace(root, {
         rows: model.get("rows"),
         history: model.get("history"),
         errors: model.get("errors"),
         editable: model.get("editable"),
-      }, send);
+      }, send, drafts);
     const traits = ["rows", "history", "errors", "editable"];
     for (const trait of traits) model.on(`change:${trait}`, draw);
     draw();

@@ -34,6 +34,7 @@ from kt_widgets.views.table import TrialTable
 PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
 CLOCK_INTERVAL = 1.0  # the elapsed time ticks this often while a search runs
 IDLE_EXIT = 30.0  # an idle pump thread ends after this long; a change restarts it
+DEFAULT_CURVES = 2  # trials the curves show when none is selected
 
 
 class Controls(Protocol):
@@ -79,6 +80,8 @@ class Dashboard:
         self._shown: list[str] = []
         self._pushed = threading.Condition()
         self._pushed_version = -1
+        self._edits = 0  # edits from the space editor so far; flush() waits for their answer
+        self._pushed_edits = 0
         self._sent_points: dict[tuple[str, int], int] = {}
         if controls is None:
             self.header = HeaderView(None)
@@ -96,8 +99,9 @@ class Dashboard:
                 {name: self._call(action) for name, action in actions.items()},
                 on_max_trials=self._set_max_trials,
             )
-        # The editor's refusals, by hyperparameter name, until the pump shows them.
-        self._space_errors: dict[str, str] = {}
+        # The editor's refusals: name -> (message, the row's config it was refused
+        # against); a message goes once that config changes (an edit from Python).
+        self._space_errors: dict[str, tuple[str, Any]] = {}
         self._space_errors_lock = threading.Lock()
         self._space_errors_sent: dict[str, str] | None = None
         editor = getattr(controls, "space", None)
@@ -156,10 +160,12 @@ class Dashboard:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the pump has pushed the state as it is now; False on timeout."""
-        target = self.state.version
+        target, edits = self.state.version, self._edits
         self._poke()
         with self._pushed:
-            return self._pushed.wait_for(lambda: self._pushed_version >= target, timeout)
+            return self._pushed.wait_for(
+                lambda: self._pushed_version >= target and self._pushed_edits >= edits, timeout
+            )
 
     # -- requests from views and buttons (kernel main thread) ---------------
     def _call(self, action):
@@ -200,7 +206,8 @@ class Dashboard:
             if message is None:
                 self._space_errors.pop(name, None)
             else:
-                self._space_errors[name] = message
+                self._space_errors[name] = (message, rows.get(name, {}).get("config"))
+            self._edits += 1
         self._poke()
 
     def _request_rows(self) -> None:
@@ -238,13 +245,14 @@ class Dashboard:
                         self._pump = None
                         return
             self._wake.clear()
-            version = self.state.version
+            version, edits = self.state.version, self._edits
             try:
                 self.push()
             except Exception:  # the UI must never take the search down
                 self.state.log("kt_widgets: dashboard update failed\n" + traceback.format_exc())
             with self._pushed:
                 self._pushed_version = version
+                self._pushed_edits = edits
                 self._pushed.notify_all()
             time.sleep(PUSH_INTERVAL)
 
@@ -256,8 +264,12 @@ class Dashboard:
         if state.space_version != self._space_version:
             self._space_version = state.space_version
             self.space.update(state.space(), state.space_history())
+        configs = {row["name"]: row.get("config") for row in state.space()}
         with self._space_errors_lock:
-            errors = dict(self._space_errors)
+            for name, (_, refused_config) in list(self._space_errors.items()):
+                if configs.get(name) != refused_config:  # edited since: the message is old
+                    del self._space_errors[name]
+            errors = {name: message for name, (message, _) in self._space_errors.items()}
         if errors != self._space_errors_sent:
             self._space_errors_sent = errors
             self.space.errors = errors
@@ -295,7 +307,11 @@ class Dashboard:
     def _shown_trials(self, running: str | None, best: str | None) -> list[str]:
         if self.table.selected:
             return list(self.table.selected)
-        return [t for t in dict.fromkeys([running, best]) if t is not None]
+        shown = [t for t in dict.fromkeys([running, best]) if t is not None]
+        if best is None:  # no trial scored yet (e.g. all failed): the latest with epochs
+            latest = [t for t in reversed(self.state.trial_ids_with_epochs()) if t not in shown]
+            shown += latest[: max(0, DEFAULT_CURVES - len(shown))]
+        return shown
 
     def _push_curves(self, changed: set[str], running: str | None, best: str | None) -> None:
         state = self.state

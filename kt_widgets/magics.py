@@ -21,6 +21,7 @@ from kt_widgets.core import state as st
 from kt_widgets.tune_command import (
     TuneUsageError,
     cell_error_line,
+    cell_form_on_a_line,
     parse_cell,
     parse_search_call,
     parse_watch,
@@ -75,7 +76,7 @@ kt_widgets tuner in the notebook; without NAME a subcommand acts on the latest s
     --max-trials N            (not hyperband)     --max-epochs N, --factor N (hyperband)
     --executions-per-trial N  --seed N
     --directory DIR           --project-name NAME     --overwrite
-    --data X [Y]              names of the training data in the notebook
+    --data X [Y]              names of the training data in the notebook (required)
     --validation-data X [Y]   or --validation-split FRACTION
     --epochs N                --batch-size N
 
@@ -138,15 +139,29 @@ class TuneMagics(Magics):
         if command is not None:
             command.run(self, split_line(line)[1:])
             return
+        mistaken = cell_form_on_a_line(line)
+        if mistaken is not None:
+            raise TuneUsageError(mistaken)
         if words[0].startswith("-"):
             raise TuneUsageError(f"unknown option {words[0]!r} (see %tune --help)")
         call = parse_search_call(line, self.shell.user_ns)
         self._start(call.name, call.tuner, call.args, call.kwargs)
 
     def _tune_cell(self, line: str, cell: str) -> None:
-        if line.split()[:1] and line.split()[0] in HELP_WORDS:
+        words = line.split()
+        if words[:1] and words[0] in HELP_WORDS:
             print(usage())
             return
+        if words[:1] and words[0] in SUBCOMMANDS:  # the line magic's form, given a cell
+            raise TuneUsageError(
+                f"{words[0]!r} is a subcommand of the line magic %tune: "
+                f"write %tune {line.strip()} on a line of its own, without a cell"
+            )
+        if ".search(" in line:
+            raise TuneUsageError(
+                "TUNER.search(...) is a form of the line magic %tune: write "
+                f"%tune {line.strip()} on a line of its own, without a cell"
+            )
         filename = self._cell_filename(cell)
         spec = parse_cell(line, cell, self.shell.user_ns, filename)
         try:

@@ -151,6 +151,7 @@ class SearchSpaceEditor:
             _drop_default_outside(kind, config)
         new = {"class_name": kind, "config": config}
         _check_new_hyperparameter(new, explicit_default="default" in changes)
+        _check_value_types(kind, name, changes)
         recorded = {k: config.get(k) for k in allowed if config.get(k) != old["config"].get(k)}
         if not recorded:
             raise SpaceEditError(f"{name!r} already has these settings.")
@@ -398,6 +399,38 @@ def _check_new_hyperparameter(entry: dict[str, Any], explicit_default: bool) -> 
             )
 
 
+def _type_name(value: Any) -> str:
+    return f"{'an' if type(value).__name__[0] in 'aeiou' else 'a'} {type(value).__name__}"
+
+
+def _check_value_types(kind: str, name: str, changes: dict[str, Any]) -> None:
+    """Values of the hyperparameter's own type: none is converted to fit.
+
+    keras_tuner takes `default=1` for a Boolean and for a Float, and turns
+    `min_value=2.0` of an Int into 2; a trial would then get a value of
+    another type than the model asked for.
+    """
+    for key, value in changes.items():
+        if value is None or key in ("values", "sampling"):
+            continue  # no step or default; Choice values are keras_tuner's one-type rule
+        what = "The default" if key == "default" else key
+        if kind == "Boolean" and not isinstance(value, bool):
+            raise SpaceEditError(
+                f"{what} of Boolean {name!r} must be True or False, got {value!r} "
+                f"({_type_name(value)})."
+            )
+        if kind == "Int" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise SpaceEditError(
+                f"{what} of Int {name!r} must be an int, got {value!r} ({_type_name(value)})."
+            )
+        if kind == "Float" and key == "default" and not isinstance(value, float):
+            hint = f": write {float(value)!r}" if type(value) is int else ""
+            raise SpaceEditError(
+                f"{what} of Float {name!r} must be a float, got {value!r} "
+                f"({_type_name(value)}){hint}."
+            )
+
+
 def _check_numeric(name: str, hp, config: dict[str, Any], explicit_default: bool) -> None:
     low, high, step = hp.min_value, hp.max_value, hp.step
     for key in ("min_value", "max_value", "step"):
@@ -459,10 +492,12 @@ def _check_pin_value(name: str, original: dict[str, Any], value: Any) -> None:
         if not isinstance(value, bool):
             raise SpaceEditError(f"{name!r} is a Boolean: pin it to True or False, not {value!r}.")
     else:
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or (kind == "Int" and not isinstance(value, int)):
-            what = "an int" if kind == "Int" else "a number"
-            raise SpaceEditError(f"{name!r} is {kind}: pin it to {what}, not {value!r}.")
+        wanted = int if kind == "Int" else float
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            what = "an int" if kind == "Int" else "a float"
+            raise SpaceEditError(
+                f"{name!r} is {kind}: pin it to {what}, not {value!r} ({_type_name(value)})."
+            )
         low, high = config["min_value"], config["max_value"]
         if not low <= value <= high:
             raise SpaceEditError(f"{value!r} is outside the range of {name!r}: {low!r} … {high!r}.")

@@ -113,6 +113,8 @@ def parse_search_call(line: str, namespace: Mapping[str, Any]) -> SearchCall:
 
 
 class _Parser(argparse.ArgumentParser):
+    option_names: set[str]  # every spelling of its options
+
     def error(self, message: str):  # argparse would print usage and exit
         raise TuneUsageError(message)
 
@@ -139,12 +141,14 @@ def _fraction(text: str) -> float:
 
 def _cell_parser() -> _Parser:
     parser = _Parser(prog="%%tune", add_help=False, allow_abbrev=False)
+    parser.option_names = set()
 
     def option(*names: str, **kwargs: Any) -> None:
         # --max-trials or --max_trials, as keras_tuner spells the argument.
         spelled = [
             n for name in names for n in dict.fromkeys((name, "--" + name[2:].replace("-", "_")))
         ]
+        parser.option_names.update(spelled)
         parser.add_argument(*spelled, **kwargs)
 
     parser.add_argument("algorithm", choices=sorted(ALGORITHMS))
@@ -165,6 +169,28 @@ def _cell_parser() -> _Parser:
     option("--epochs", type=_positive_int)
     option("--batch-size", type=_positive_int)
     return parser
+
+
+def cell_form_on_a_line(line: str) -> str | None:
+    """What to say when a `%tune` line is written as `%%tune` would be, else None.
+
+    `%tune random --data x y` or `%tune --max-trials 3` is the cell magic's line
+    typed without its cell: say so rather than "syntax error" or "unknown option".
+    """
+    line = line.strip()
+    words = line.split()
+    if not words:
+        return None
+    cell = "put the code that builds the model in a cell that starts with"
+    if words[0] in ALGORITHMS:
+        return f"{words[0]!r} is an algorithm of the cell magic %%tune: {cell} %%tune {line}"
+    option = words[0].split("=", 1)[0]
+    if option in _cell_parser().option_names:
+        return (
+            f"{option!r} is an option of the cell magic %%tune: "
+            f"{cell} %%tune ALGORITHM {option} ... (see %tune --help)"
+        )
+    return None
 
 
 @dataclass
@@ -234,6 +260,8 @@ def parse_cell(line: str, cell: str, namespace: Mapping[str, Any], filename: str
         TuneUsageError: any mistake in the line or the cell.
     """
     options = _cell_parser().parse_args(split_line(line))
+    if options.data is None:  # keras_tuner would start and fail each trial without data
+        raise TuneUsageError("--data is required: the names of the training data, e.g. --data x y")
     if not options.name.isidentifier() or keyword.iskeyword(options.name):
         raise TuneUsageError(f"--name takes a Python name, got {options.name!r}")
     hyperband = options.algorithm == "hyperband"

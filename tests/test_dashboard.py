@@ -128,6 +128,31 @@ def test_curves_follow_the_running_and_best_trial_then_the_selection(dashboard):
     assert [s["trial_id"] for s in series[-1]["series"]] == ["1"]
 
 
+def test_with_no_scored_trial_the_curves_show_the_latest_trials_with_epochs(dashboard):
+    state = dashboard.state
+    series = record_messages(dashboard.curves)
+    for trial_id in ("0", "1", "2"):  # each fails after an epoch: no score, no best
+        state.trial_started(trial_id, {"units": 32})
+        state.epoch_ended(trial_id, 0, {"loss": 1.0})
+        state.trial_ended(trial_id, "FAILED", message="ValueError: boom")
+    state.trial_started("3", {"units": 16})  # failed before its first epoch
+    state.trial_ended("3", "FAILED", message="ValueError: boom")
+    dashboard.push()
+    assert state.summary().best_trial is None
+    assert [s["trial_id"] for s in series[-1]["series"]] == ["2", "1"]
+    state.trial_started("4", {"units": 8})  # the running trial and the latest with epochs
+    dashboard.push()
+    assert series[-1]["reset"] is True
+    assert [s["trial_id"] for s in series[-1]["series"]] == ["2"]  # 4 has no epoch yet
+    state.epoch_ended("4", 0, {"loss": 0.5})
+    dashboard.push()
+    assert series[-1]["reset"] is False
+    assert [s["trial_id"] for s in series[-1]["series"]] == ["4"]
+    state.trial_ended("4", "COMPLETED", score=0.5, best_step=0, metrics={"val_accuracy": 0.5})
+    dashboard.push()  # a best at last: the default it names
+    assert [s["trial_id"] for s in series[-1]["series"]] == ["4"]
+
+
 def test_header_escapes_user_text_and_shows_the_error(dashboard):
     state = dashboard.state
     state.objective = "<img src=x onerror=alert(1)>"

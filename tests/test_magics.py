@@ -207,6 +207,11 @@ def test_tune_returns_at_once_and_subcommands_act_on_the_latest_or_named(shell, 
         ("%tune status", "no search started by %tune yet"),
         ("%tune pause tuner", "not a kt_widgets tuner"),
         ("%tune list everything", "takes no arguments"),
+        # The cell magic's line typed as a line magic: say which form it is.
+        ("%tune random --max-trials 3 --data x y", "'random' is an algorithm of the cell magic"),
+        ("%tune hyperband", "cell that starts with %%tune hyperband"),
+        ("%tune --max-trials", "'--max-trials' is an option of the cell magic %%tune"),
+        ("%tune --data=x_train", "'--data' is an option of the cell magic %%tune"),
     ],
 )
 def test_a_bad_line_gives_one_line_and_starts_nothing(shell, capsys, code, says):
@@ -282,6 +287,11 @@ MODEL_CELL = "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)
         (CELL_LINE, "model = keras.Sequential([\n", "syntax error in the cell, line 1"),
         (CELL_LINE, "layers = 3", "must assign the model to `model`"),
         (CELL_LINE, "units = hp.Int('u', 1, 4)\nundefined_builder(units)", "NameError"),
+        # No data: keras_tuner would start trials that all fail.
+        (CELL_LINE.replace("--data x y ", ""), MODEL_CELL, "--data is required"),
+        # The line magic's forms given a cell.
+        ("status", MODEL_CELL, "'status' is a subcommand of the line magic %tune"),
+        ("tuner.search(x, y)", MODEL_CELL, "TUNER.search(...) is a form of the line magic"),
     ],
 )
 def test_a_bad_cell_gives_one_line_and_makes_no_tuner(shell, capsys, line, cell, says):
@@ -378,7 +388,8 @@ def test_the_cell_line_names_the_algorithm_and_its_options(line, tuner_class, tu
 
 
 def test_a_direction_makes_an_objective_of_any_metric():
-    spec = parse_cell("random --objective val_my_score --direction max", "hp", {}, "c")
+    line = "random --objective val_my_score --direction max --data x"
+    spec = parse_cell(line, "hp", {"x": [1]}, "c")
     objective = spec.tuner_kwargs["objective"]
     assert (objective.name, objective.direction) == ("val_my_score", "max")
     assert spec.tuner_kwargs["hypermodel"](7) == 7  # the cell's last line is returned

@@ -40,8 +40,31 @@ def widget_states(notebook):
     return [model["state"] for model in states.values()]
 
 
-def test_quickstart_tunes_the_digits_live_to_90_percent(tmp_path):
+# A line of TensorFlow's C++ log (absl): severity I, W, E or F, then the date.
+CXX_LOG_LINE = re.compile(r"^([IWEF])\d{4} ")
+
+
+def cxx_log_lines(notebook):
+    """(cell index, severity) of each C++ log line the notebook shows."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            for line in output.get("text", "").splitlines():
+                match = CXX_LOG_LINE.match(line)
+                if match:
+                    found.append((index, match.group(1)))
+    return found
+
+
+def test_quickstart_tunes_the_digits_live_to_90_percent(tmp_path, monkeypatch):
+    # As a user's kernel starts: the notebook's own TF_CPP_MIN_LOG_LEVEL applies.
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     notebook = execute("quickstart.ipynb", tmp_path)
+    # What its first cell says: the only C++ lines are TensorFlow's notes while it
+    # loads, in that cell; no warning or error of it later.
+    first = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    assert "TF_CPP_MIN_LOG_LEVEL" in notebook.cells[first].source
+    assert {(index, severity) for index, severity in cxx_log_lines(notebook)} <= {(first, "I")}
     text = text_outputs(notebook)
     assert "finished" in text
     best = float(re.search(r"best val_accuracy: ([0-9.]+)", text).group(1))

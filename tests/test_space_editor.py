@@ -213,6 +213,52 @@ def test_invalid_edits_are_refused_with_a_clear_message_and_change_nothing(
     assert not (tmp_path / "edit" / store.SPACE_FILE).exists()
 
 
+def typed_build(hp):
+    hp.Int("units", 1, 6)
+    hp.Float("x", -1.0, 1.0)
+    hp.Boolean("flag")
+    hp.Choice("act", ["relu", "tanh"])
+    return 0
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda s: s.set("flag", default=1), "default of Boolean 'flag' must be True or False"),
+        (lambda s: s.set("flag", default="True"), "must be a Python boolean"),  # keras_tuner's
+        (lambda s: s.set("units", default=2.0), "default of Int 'units' must be an int, got 2.0"),
+        (lambda s: s.set("units", min_value=2.0), "min_value of Int 'units' must be an int"),
+        (lambda s: s.set("units", max_value=5.0), "max_value of Int 'units' must be an int"),
+        (lambda s: s.set("units", step=2.0), "step of Int 'units' must be an int"),
+        (lambda s: s.set("x", default=1), "Float 'x' must be a float, got 1 .an int.: write 1.0"),
+        (lambda s: s.set("x", default=True), "must be a number, got True"),
+        (lambda s: s.fix("x", 1), "pin it to a float, not 1"),
+        (lambda s: s.fix("units", 2.0), "pin it to an int, not 2.0"),
+        (lambda s: s.fix("flag", 1), "pin it to True or False"),
+    ],
+)
+def test_a_value_of_another_type_is_refused_never_converted(tmp_path, edit, message):
+    tuner = Random(typed_build, objective="loss", directory=str(tmp_path), max_trials=1)
+    before = tuner.oracle.get_space().get_config()
+    with pytest.raises(SpaceEditError, match=message):
+        edit(tuner.space)
+    assert tuner.oracle.get_space().get_config() == before and tuner.space.history == []
+
+
+def test_values_of_the_hyperparameters_own_type_are_taken(tmp_path):
+    tuner = Random(typed_build, objective="loss", directory=str(tmp_path), max_trials=1)
+    tuner.space.set("flag", default=True)
+    tuner.space.set("units", default=2, max_value=5)
+    tuner.space.set("x", default=1.0, min_value=0)  # keras_tuner's Float bounds are floats
+    tuner.space.fix("x", 0.5)
+    space = tuner.oracle.get_space()
+    assert space.get("flag") is True and space.get("units") == 2 and space.get("x") == 0.5
+    assert [e["changes"] for e in tuner.space.history][:2] == [
+        {"default": True},
+        {"max_value": 5, "default": 2},
+    ]
+
+
 def test_pins_must_be_values_the_hyperparameter_can_take(tmp_path):
     tuner = make(Random, tmp_path, max_trials=2)
     for name, value, message in [
@@ -301,6 +347,31 @@ def test_the_dashboard_editor_applies_edits_and_shows_refusals_inline(tmp_path):
     assert board.flush()
     assert board.space.errors == {}
     assert {"key": "space_version", "label": "Space", "kind": "number"} in board.table.columns
+
+
+def test_the_panel_shows_each_refusal_keeps_it_and_drops_it_once_the_row_changes(tmp_path):
+    tuner = make(Random, tmp_path, max_trials=3, seed=2)
+    board = tuner.dashboard
+    board.space.edit("add_value", "act", text="relu")  # a refusal and nothing else
+    assert board.flush()
+    assert "Choice 'act' lists 'relu' more than once" in board.space.errors["act"]
+    board.space.edit("set", "units", fields={"default": "2.0"})  # an Int's text, never 2
+    board.space.edit("set", "x", fields={"default": "true"})
+    assert board.flush()
+    assert "default of Int 'units' must be an int, got 2.0" in board.space.errors["units"]
+    assert "must be a number, got True" in board.space.errors["x"]
+    assert tuner.space.history == []
+    # Edits from Python: a row that changed loses its old message, the others keep theirs.
+    tuner.space.set("act", values=["relu", "tanh", "elu"])
+    assert board.flush()
+    assert set(board.space.errors) == {"units", "x"}
+    tuner.space.fix("units", 3)
+    assert board.flush()
+    assert set(board.space.errors) == {"x"}
+    board.space.edit("set", "x", fields={"min_value": "0"})  # a Float's text is a float
+    assert board.flush()
+    assert type(tuner.space.history[-1]["changes"]["min_value"]) is float
+    assert board.space.errors == {}
 
 
 def test_a_log_range_with_a_step_multiplies_by_the_step(tmp_path):

@@ -259,7 +259,8 @@ def edit_call(request: dict[str, Any], row: dict[str, Any]) -> tuple[str, tuple,
     action = request.get("action")
     choices = list(config.get("values", []))
     like = choices[0] if choices else None
-    if row["type"].startswith("Float"):
+    float_row = row["type"].startswith("Float")
+    if float_row:
         like = 0.0  # "1" typed for a Float is 1.0
     if action == "set":
         changes = {}
@@ -274,7 +275,8 @@ def edit_call(request: dict[str, Any], row: dict[str, Any]) -> tuple[str, tuple,
                     raise ValueError(f"{key} of {name!r} is empty.")
                 changes[key] = None  # no step; keras_tuner's implicit default
             else:
-                value = parse_value(text, like if key == "default" else None)
+                # A Float's fields are floats ("0" is 0.0); an Int's are what they spell.
+                value = parse_value(text, like if key == "default" or float_row else None)
                 if key != "default" and (isinstance(value, (str, bool))):
                     raise ValueError(f"{key} of {name!r} must be a number, got {text!r}.")
                 changes[key] = value

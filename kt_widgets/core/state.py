@@ -224,6 +224,11 @@ class SearchState:
             record = self._trials.get(trial_id)
             return record.copy() if record is not None else None
 
+    def trial_ids_with_epochs(self) -> list[str]:
+        """The trials that logged at least one epoch, oldest first."""
+        with self._lock:
+            return [i for i, record in self._trials.items() if record.epochs_done]
+
     def trials(self, trial_ids: list[str] | None = None) -> list[TrialRecord]:
         with self._lock:
             ids = list(self._trials) if trial_ids is None else trial_ids
