@@ -222,8 +222,8 @@ class Dashboard:
     def _poke(self) -> None:
         """Wake the pump, starting it if it went idle (called on every state change)."""
         self._wake.set()
-        if self._pump is not None:
-            return
+        # Under the lock: an idle pump decides to end under it too, after looking at
+        # `_wake`, so a change is never left with no pump to push it.
         with self._pump_lock:
             if self._pump is None and not self._closed.is_set():
                 self._pump = threading.Thread(
