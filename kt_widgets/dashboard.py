@@ -10,7 +10,6 @@ control functions or set a flag for the pump.
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 from typing import Any, Protocol
 
@@ -71,6 +70,7 @@ class Dashboard:
         self.state = state
         self._controls = controls
         self._wake = threading.Event()
+        self._hurry = threading.Event()  # a flush() waits: push without the pause
         self._closed = threading.Event()
         self._resend_rows = True
         self._resend_curves = True
@@ -161,6 +161,7 @@ class Dashboard:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the pump has pushed the state as it is now; False on timeout."""
         target, edits = self.state.version, self._edits
+        self._hurry.set()
         self._poke()
         with self._pushed:
             return self._pushed.wait_for(
@@ -221,6 +222,8 @@ class Dashboard:
     # -- the pump ------------------------------------------------------------
     def _poke(self) -> None:
         """Wake the pump, starting it if it went idle (called on every state change)."""
+        if self._pump is not None and self._wake.is_set():
+            return  # the pump has not taken the last wake-up yet: this change rides along
         self._wake.set()
         # Under the lock: an idle pump decides to end under it too, after looking at
         # `_wake`, so a change is never left with no pump to push it.
@@ -254,7 +257,8 @@ class Dashboard:
                 self._pushed_version = version
                 self._pushed_edits = edits
                 self._pushed.notify_all()
-            time.sleep(PUSH_INTERVAL)
+            if self._hurry.wait(PUSH_INTERVAL):
+                self._hurry.clear()
 
     def push(self) -> None:
         """Send every view what changed since the last push."""

@@ -27,8 +27,10 @@ def write_json_atomic(path: str, data: Any) -> None:
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=_PARTIAL_PREFIX, suffix=".json", dir=directory)
     try:
+        # One write of the whole text: json.dump's many small writes cost more.
+        text = json.dumps(data, allow_nan=False)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, allow_nan=False)
+            f.write(text)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -283,7 +283,9 @@ class NotebookTunerMixin(ControlsMixin):
         self._current_trial = trial.trial_id
         self._current_trial_dir = self.get_trial_dir(trial.trial_id)
         self._forget_user_stop(trial)
-        self._saved_at = -SAVE_INTERVAL  # its first epoch is saved at once
+        # The first save comes a second into the trial (a trial shorter than that
+        # is saved once, at its end).
+        self._saved_at = time.monotonic()
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_begin(trial, model, epoch, logs=logs)
@@ -346,6 +348,9 @@ class NotebookTunerMixin(ControlsMixin):
         """One epoch of a trial reaches the state, the chief and the trial's file."""
         values = {}
         for name, value in (logs or {}).items():
+            if type(value) is float:  # most logs: no conversion, no try
+                values[name] = value
+                continue
             with contextlib.suppress(TypeError, ValueError):
                 values[name] = float(value)
         self.search_state.epoch_ended(trial.trial_id, int(epoch), values)

@@ -24,7 +24,18 @@ def encode_number(value: float) -> float | str:
 
 def json_safe(value: Any) -> Any:
     """Recursively convert `value` into something `json.dumps` takes as strict JSON."""
-    if value is None or isinstance(value, (bool, str)):
+    # The common types first, by exact type: every epoch's logs pass here, and
+    # the isinstance checks against numbers' ABCs below are slow.
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else encode_number(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [json_safe(v) for v in value]
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
         return int(value)

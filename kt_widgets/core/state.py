@@ -159,6 +159,15 @@ class SearchState:
         self._metric_names: dict[str, None] = {}
         self._epoch_metric_names: dict[str, None] = {}
         self._has_workers = False
+        # What summary() and best() need, kept up to date at each change of a
+        # trial, so that reading them costs nothing per trial: a push of the
+        # dashboard must not get slower as trials accumulate.
+        self._position: dict[str, int] = {}  # trial id -> order of first sight
+        self._running: dict[str, None] = {}
+        self._done = self._failed = 0
+        self._durations: dict[str, float] = {}  # done trials with a duration
+        self._duration_sum = 0.0
+        self._best_cache: tuple[str, str | None, float | None] | None = None
 
     # -- subscriptions -------------------------------------------------------
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
@@ -287,7 +296,13 @@ class SearchState:
     def log_since(self, seq: int) -> tuple[int, list[str]]:
         """Log lines after sequence number `seq`, and the newest sequence number."""
         with self._lock:
-            return self._log_seq, [line for s, line in self._log if s > seq]
+            lines = []
+            for s, line in reversed(self._log):  # the newest first: stop at the seen ones
+                if s <= seq:
+                    break
+                lines.append(line)
+            lines.reverse()
+            return self._log_seq, lines
 
     def best(self) -> tuple[str | None, float | None]:
         """The best COMPLETED trial with a finite score, as (trial id, score)."""
@@ -295,13 +310,54 @@ class SearchState:
             return self._best()
 
     def _best(self) -> tuple[str | None, float | None]:
-        best_id, best_score = None, None
-        for record in self._trials.values():
-            if record.status not in SCORED_TRIAL_STATUSES or not _finite(record.score):
-                continue
-            if best_score is None or is_better(record.score, best_score, self.direction):
-                best_id, best_score = record.trial_id, record.score
-        return best_id, best_score
+        cache = self._best_cache
+        if cache is None or cache[0] != self.direction:  # e.g. a watched project's late direction
+            best_id, best_score = None, None
+            for record in self._trials.values():
+                if self._beats_best(record, best_id, best_score):
+                    best_id, best_score = record.trial_id, record.score
+            cache = self._best_cache = (self.direction, best_id, best_score)
+        return cache[1], cache[2]
+
+    def _beats_best(self, record: TrialRecord, best_id: str | None, best: float | None) -> bool:
+        """Whether `record` is a better best; ties go to the trial seen first."""
+        if record.status not in SCORED_TRIAL_STATUSES or not _finite(record.score):
+            return False
+        if best is None or is_better(record.score, best, self.direction):
+            return True
+        return record.score == best and self._position[record.trial_id] < self._position[best_id]
+
+    # -- the running totals behind summary() and best() ------------------------
+    def _uncount(self, record: TrialRecord) -> None:
+        """Take `record` out of the totals before it changes (lock held)."""
+        trial_id = record.trial_id
+        self._running.pop(trial_id, None)
+        if record.status in DONE_TRIAL_STATUSES:
+            self._done -= 1
+            self._failed -= record.status == TRIAL_FAILED
+        duration = self._durations.pop(trial_id, None)
+        if duration is not None:
+            self._duration_sum -= duration
+        if self._best_cache is not None and self._best_cache[1] == trial_id:
+            self._best_cache = None  # the best changed: found again on the next read
+
+    def _count(self, record: TrialRecord) -> None:
+        """Add `record` to the totals after it changed (lock held)."""
+        trial_id = record.trial_id
+        self._position.setdefault(trial_id, len(self._position))
+        if record.status == TRIAL_RUNNING:
+            self._running[trial_id] = None
+        if record.status in DONE_TRIAL_STATUSES:
+            self._done += 1
+            self._failed += record.status == TRIAL_FAILED
+            duration = record.duration
+            if duration is not None:
+                self._durations[trial_id] = duration
+                self._duration_sum += duration
+        cache = self._best_cache
+        if cache is not None and cache[0] == self.direction:
+            if self._beats_best(record, cache[1], cache[2]):
+                self._best_cache = (self.direction, trial_id, record.score)
 
     def elapsed(self) -> float:
         with self._lock:
@@ -314,24 +370,18 @@ class SearchState:
         return self._elapsed_before + (end - self._started_at)
 
     def summary(self) -> SearchSummary:
+        """The header's figures; costs the same at 10 trials and at 10,000."""
         with self._lock:
-            done = failed = 0
-            running: TrialRecord | None = None
-            durations = []
-            for record in self._trials.values():
-                if record.status == TRIAL_RUNNING:
-                    running = record
-                if record.status not in DONE_TRIAL_STATUSES:
-                    continue  # running, waiting for a retry, or interrupted
-                done += 1
-                failed += record.status == TRIAL_FAILED
-                if record.duration is not None:
-                    durations.append(record.duration)
+            done, failed = self._done, self._failed  # retried or interrupted: not done
+            # The running trial shown is the last one seen (several run in a
+            # distributed search).
+            running_id = max(self._running, key=self._position.__getitem__, default=None)
+            running = self._trials[running_id] if running_id is not None else None
             best_id, best_score = self._best()
             remaining = None
-            if self.max_trials and durations and self._status in ACTIVE_STATUSES:
+            if self.max_trials and self._durations and self._status in ACTIVE_STATUSES:
                 left = max(0, self.max_trials - done)
-                remaining = left * (sum(durations) / len(durations))
+                remaining = left * (self._duration_sum / len(self._durations))
                 if running is not None and running.duration is not None:
                     remaining = max(0.0, remaining - running.duration)
             return SearchSummary(
@@ -387,9 +437,8 @@ class SearchState:
 
     def _mark_pause(self, pausing: bool) -> None:
         now = time.time()
-        for record in self._trials.values():
-            if record.status != TRIAL_RUNNING:
-                continue
+        for trial_id in self._running:
+            record = self._trials[trial_id]
             if pausing:
                 record.paused_since = now
             elif record.paused_since is not None:
@@ -401,12 +450,14 @@ class SearchState:
         """The search ended with an exception; trials still running end FAILED."""
         with self._lock:
             now = time.time()
-            for record in self._trials.values():
-                if record.status == TRIAL_RUNNING:
-                    record.status = TRIAL_FAILED
-                    record.ended = now
-                    record.message = record.message or error
-                    self._changed(record.trial_id)
+            for trial_id in list(self._running):
+                record = self._trials[trial_id]
+                self._uncount(record)
+                record.status = TRIAL_FAILED
+                record.ended = now
+                record.message = record.message or error
+                self._count(record)
+                self._changed(trial_id)
             self._error, self._traceback = error, traceback_text
             self.set_status(FAILED)
 
@@ -429,6 +480,7 @@ class SearchState:
         record = self._trials.get(trial_id)
         if record is None:
             record = self._trials[trial_id] = TrialRecord(trial_id)
+            self._count(record)
         return record
 
     def trial_started(
@@ -443,6 +495,7 @@ class SearchState:
         with self._lock:
             record = self._record(trial_id)
             record.space_version = space_version
+            self._uncount(record)
             if worker is not None:
                 record.worker = worker
                 self._has_workers = True
@@ -454,6 +507,7 @@ class SearchState:
             record.started = time.time()
             record.paused_seconds, record.paused_since = 0.0, None
             record.epochs_planned = epochs_planned
+            self._count(record)
             self._note_hyperparameters(hyperparameters)
             self._changed(trial_id)
 
@@ -462,7 +516,9 @@ class SearchState:
         with self._lock:
             record = self._record(trial_id)
             if record.started is None:  # epochs from a run_trial without on_trial_begin
+                self._uncount(record)
                 record.started = time.time()
+                self._count(record)
             executions = record.executions
             if not executions or epoch <= executions[-1][-1][0]:
                 executions.append([])
@@ -484,6 +540,7 @@ class SearchState:
     ) -> None:
         with self._lock:
             record = self._record(trial_id)
+            self._uncount(record)
             record.status = status
             record.score = score
             record.best_step = best_step
@@ -492,6 +549,7 @@ class SearchState:
             record.ended = time.time()
             if hyperparameters is not None:
                 record.hyperparameters = dict(hyperparameters)
+            self._count(record)
             self._note_hyperparameters(record.hyperparameters)
             for name in record.metrics:
                 self._metric_names.setdefault(name, None)
@@ -500,7 +558,11 @@ class SearchState:
     def restore_trial(self, record: TrialRecord) -> None:
         """Add a trial read back from disk (a reloaded project)."""
         with self._lock:
+            earlier = self._trials.get(record.trial_id)
+            if earlier is not None:
+                self._uncount(earlier)
             self._trials[record.trial_id] = record
+            self._count(record)
             self._has_workers = self._has_workers or record.worker is not None
             self._note_hyperparameters(record.hyperparameters)
             for name in record.metrics:

@@ -1,0 +1,175 @@
+"""Wall time of one search, side by side: kt_widgets' live dashboard vs plain keras_tuner.
+
+The same search (the digits, a small dense model, RandomSearch with fixed seeds)
+runs in four ways in one real Jupyter kernel driven by nbclient, which acts as
+the notebook frontend (it receives and records every output and widget message):
+
+- keras_tuner, verbose=0 (the baseline: nothing shown),
+- keras_tuner, verbose=1 (its progress tables and bars),
+- keras_tuner with livelossplot's Keras callback (a common way to get live curves),
+- kt_widgets, with its dashboard displayed and live (what `search()` does in a notebook).
+
+The machine is shared and noisy, so the four run in rounds: each round runs every
+way once, in an order rotated from round to round, and each way is compared with
+the baseline of its own round. Printed: per way the median of those paired ratios
+with their spread, the ratio of medians, and the same for the CPU time of the kernel.
+
+    python benchmarks/overhead.py [--rounds 5] [--trials 8] [--epochs 5] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import textwrap
+import time
+
+import nbclient
+import nbformat
+
+SETUP = """
+import json, time
+import keras, keras_tuner
+from livelossplot.inputs.keras import PlotLossesCallback
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+import kt_widgets as ktw
+
+digits = load_digits()
+x = (digits.data / 16.0).astype("float32")
+x_train, x_val, y_train, y_val = train_test_split(x, digits.target, test_size=0.25, random_state=0)
+
+def build_model(hp):
+    model = keras.Sequential([keras.Input(shape=(64,))])
+    for i in range(hp.Int("layers", 1, 2)):
+        model.add(keras.layers.Dense(hp.Int(f"units_{i}", 32, 128, step=32),
+                                     activation=hp.Choice("activation", ["relu", "tanh"])))
+    model.add(keras.layers.Dense(10, activation="softmax"))
+    learning_rate = hp.Float("learning_rate", 1e-3, 3e-2, sampling="log")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+"""
+
+# Each way: the tuner class, the extra arguments of search(), what ends the cell.
+WAYS = {
+    "keras_tuner verbose=0": ("keras_tuner.RandomSearch", "verbose=0", ""),
+    "keras_tuner verbose=1": ("keras_tuner.RandomSearch", "verbose=1", ""),
+    "keras_tuner + livelossplot": (
+        "keras_tuner.RandomSearch",
+        "verbose=0, callbacks=[PlotLossesCallback()]",
+        "",
+    ),
+    # search() as a user writes it; it returns at once and the dashboard shows.
+    "kt_widgets dashboard": ("ktw.RandomSearch", "", "tuner.wait()"),
+}
+BASELINE = "keras_tuner verbose=0"
+
+RUN = """
+keras.utils.set_random_seed(1)
+started, cpu_started = time.perf_counter(), time.process_time()
+tuner = {cls}(build_model, objective="val_accuracy", max_trials={trials}, seed=1,
+              directory={directory!r}, project_name="p{index}", overwrite=True)
+tuner.search(x_train, y_train, epochs={epochs}, validation_data=(x_val, y_val), {arguments})
+{end}
+print(json.dumps({{"way": {way!r}, "seconds": time.perf_counter() - started,
+                  "cpu": time.process_time() - cpu_started,
+                  "trials": len(tuner.oracle.trials)}}))
+"""
+
+
+def cell(way: str, index: int, trials: int, epochs: int, directory: str) -> nbformat.NotebookNode:
+    cls, arguments, end = WAYS[way]
+    code = RUN.format(
+        cls=cls,
+        arguments=arguments,
+        end=end,
+        way=way,
+        index=index,
+        trials=trials,
+        epochs=epochs,
+        directory=directory,
+    )
+    return nbformat.v4.new_code_cell(textwrap.dedent(code))
+
+
+def results(notebook) -> list[dict]:
+    found = []
+    for code_cell in notebook.cells:
+        for output in code_cell.get("outputs", []):
+            for line in output.get("text", "").splitlines():
+                if line.startswith('{"way"'):
+                    found.append(json.loads(line))
+    return found
+
+
+def quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    low, _, high = statistics.quantiles(values, n=4, method="inclusive")
+    return low, high
+
+
+def report(runs: list[dict], rounds: int, key: str, label: str) -> None:
+    by_way: dict[str, list[float]] = {way: [] for way in WAYS}
+    for run in runs:
+        by_way[run["way"]].append(run[key])
+    base = by_way[BASELINE]
+    print(f"\n{label}: median s (all runs) | paired ratio to {BASELINE}: median [IQR] (min-max)")
+    for way, values in by_way.items():
+        paired = [v / b for v, b in zip(values, base, strict=True)]
+        low, high = quartiles(paired)
+        each = " ".join(f"{v:.1f}" for v in values)
+        print(
+            f"  {way:<28} {statistics.median(values):6.2f} s ({each})"
+            f" | {statistics.median(paired):.3f} [{low:.3f}-{high:.3f}]"
+            f" ({min(paired):.3f}-{max(paired):.3f})"
+            f" | ratio of medians {statistics.median(values) / statistics.median(base):.3f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--trials", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2 rounds")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds = 2
+    directory = tempfile.mkdtemp(prefix="ktw-overhead-")
+    ways = list(WAYS)
+    # First, each way once, untimed: TensorFlow's, matplotlib's and the
+    # widgets' first-use costs are nobody's overhead.
+    cells = [nbformat.v4.new_code_cell(SETUP)]
+    cells += [cell(way, i, 1, 1, directory) for i, way in enumerate(ways)]
+    warm_up = len(cells)
+    for r in range(args.rounds):
+        order = ways[r % len(ways) :] + ways[: r % len(ways)]
+        cells += [cell(way, len(cells), args.trials, args.epochs, directory) for way in order]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    client = nbclient.NotebookClient(
+        notebook, timeout=3600, kernel_name="python3", store_widget_state=True
+    )
+    started = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - started
+    notebook.cells = notebook.cells[warm_up:]
+    runs = results(notebook)
+    expected = args.rounds * len(ways)
+    assert len(runs) == expected, f"{len(runs)} of {expected} searches reported"
+    assert all(run["trials"] == args.trials for run in runs), runs
+    print(
+        f"{args.rounds} rounds x {len(ways)} ways, each {args.trials} trials x {args.epochs} "
+        f"epochs on the digits ({elapsed / 60:.1f} min in all)"
+    )
+    # Rounds in order: the paired ratios compare runs of the same round.
+    runs.sort(key=lambda run: ways.index(run["way"]))
+    report(runs, args.rounds, "seconds", "wall time")
+    report(runs, args.rounds, "cpu", "CPU time of the kernel (all threads)")
+
+
+if __name__ == "__main__":
+    main()
