@@ -14,7 +14,7 @@ way once, in an order rotated from round to round, and each way is compared with
 the baseline of its own round. Printed: per way the median of those paired ratios
 with their spread, the ratio of medians, and the same for the CPU time of the kernel.
 
-    python benchmarks/overhead.py [--rounds 5] [--trials 8] [--epochs 5] [--quick]
+    python benchmarks/overhead.py [--rounds 4] [--trials 8] [--epochs 5] [--quick]
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def report(runs: list[dict], rounds: int, key: str, label: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="2 rounds")

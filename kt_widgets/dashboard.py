@@ -60,15 +60,22 @@ class Dashboard:
     """Header, search space, trial table, curves and log of one search."""
 
     def __init__(
-        self, state: SearchState, controls: Controls | None, inspector: Inspector | None = None
+        self,
+        state: SearchState,
+        controls: Controls | None,
+        inspector: Inspector | None = None,
+        *,
+        live: bool = True,
     ) -> None:
         """`controls` None: a read-only dashboard (watch mode), with no buttons.
 
         `inspector` (the tuner) gives the inspection panel its models; None
         leaves the panel without architecture, evaluation and Load button.
+        `live` False: no pump thread; the views change only when `push()` is called.
         """
         self.state = state
         self._controls = controls
+        self._live = live
         self._wake = threading.Event()
         self._hurry = threading.Event()  # a flush() waits: push without the pause
         self._closed = threading.Event()
@@ -78,10 +85,11 @@ class Dashboard:
         self._space_version = -1
         self._log_seq = 0
         self._shown: list[str] = []
+        # Pushes begun and finished by the pump: flush() waits for one that
+        # begins after it is called, so it covers selections and space edits
+        # as well as the state.
         self._pushed = threading.Condition()
-        self._pushed_version = -1
-        self._edits = 0  # edits from the space editor so far; flush() waits for their answer
-        self._pushed_edits = 0
+        self._pushes_begun = self._pushes_done = 0
         self._sent_points: dict[tuple[str, int], int] = {}
         if controls is None:
             self.header = HeaderView(None)
@@ -128,8 +136,8 @@ class Dashboard:
         self.push()  # the first state, written before any other thread exists
         self._pump: threading.Thread | None = None
         self._pump_lock = threading.Lock()
-        self._unsubscribe = state.subscribe(self._poke)
-        if inspector is not None:  # an evaluation by tuner.inspect() redraws the panel
+        self._unsubscribe = state.subscribe(self._poke) if live else (lambda: None)
+        if inspector is not None and live:  # an evaluation by tuner.inspect() redraws the panel
             self._unsubscribe_evaluations = inspector.evaluations.subscribe(self._poke)
         self._poke()
 
@@ -159,14 +167,16 @@ class Dashboard:
             view.close()
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until the pump has pushed the state as it is now; False on timeout."""
-        target, edits = self.state.version, self._edits
+        """Wait until the pump has pushed everything as it is now; False on timeout."""
+        if not self._live:
+            self.push()
+            return True
+        with self._pushed:
+            target = self._pushes_begun + 1
         self._hurry.set()
         self._poke()
         with self._pushed:
-            return self._pushed.wait_for(
-                lambda: self._pushed_version >= target and self._pushed_edits >= edits, timeout
-            )
+            return self._pushed.wait_for(lambda: self._pushes_done >= target, timeout)
 
     # -- requests from views and buttons (kernel main thread) ---------------
     def _call(self, action):
@@ -208,7 +218,6 @@ class Dashboard:
                 self._space_errors.pop(name, None)
             else:
                 self._space_errors[name] = (message, rows.get(name, {}).get("config"))
-            self._edits += 1
         self._poke()
 
     def _request_rows(self) -> None:
@@ -222,8 +231,8 @@ class Dashboard:
     # -- the pump ------------------------------------------------------------
     def _poke(self) -> None:
         """Wake the pump, starting it if it went idle (called on every state change)."""
-        if self._pump is not None and self._wake.is_set():
-            return  # the pump has not taken the last wake-up yet: this change rides along
+        if not self._live or (self._pump is not None and self._wake.is_set()):
+            return  # no pump, or it has not taken the last wake-up yet: this change rides along
         self._wake.set()
         # Under the lock: an idle pump decides to end under it too, after looking at
         # `_wake`, so a change is never left with no pump to push it.
@@ -248,14 +257,15 @@ class Dashboard:
                         self._pump = None
                         return
             self._wake.clear()
-            version, edits = self.state.version, self._edits
+            with self._pushed:
+                self._pushes_begun += 1
+                this_push = self._pushes_begun
             try:
                 self.push()
             except Exception:  # the UI must never take the search down
                 self.state.log("kt_widgets: dashboard update failed\n" + traceback.format_exc())
             with self._pushed:
-                self._pushed_version = version
-                self._pushed_edits = edits
+                self._pushes_done = this_push
                 self._pushed.notify_all()
             if self._hurry.wait(PUSH_INTERVAL):
                 self._hurry.clear()

@@ -283,9 +283,7 @@ class NotebookTunerMixin(ControlsMixin):
         self._current_trial = trial.trial_id
         self._current_trial_dir = self.get_trial_dir(trial.trial_id)
         self._forget_user_stop(trial)
-        # The first save comes a second into the trial (a trial shorter than that
-        # is saved once, at its end).
-        self._saved_at = time.monotonic()
+        self._saved_at = -SAVE_INTERVAL  # its first epoch is saved at once
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         super().on_epoch_begin(trial, model, epoch, logs=logs)

@@ -183,3 +183,52 @@ def test_a_failing_subscriber_never_fails_the_search_thread():
     state.epoch_ended("0", 0, {"loss": 1.0})  # does not raise
     assert state.curves("0") == [[(0, {"loss": 1.0})]]
     assert any("the UI broke" in line for line in state.log_since(0)[1])
+
+
+def recount(state):
+    """The header's figures counted from every trial, the slow way."""
+    records = state.trials()
+    done = [r for r in records if r.status in st.DONE_TRIAL_STATUSES]
+    running = [r.trial_id for r in records if r.status == st.TRIAL_RUNNING]
+    best = None
+    for r in records:  # the first of equal scores wins
+        if r.status == "COMPLETED" and r.score is not None and math.isfinite(r.score):
+            if best is None or st.is_better(r.score, best.score, state.direction):
+                best = r
+    return (
+        len(done),
+        sum(r.status == "FAILED" for r in done),
+        running[-1] if running else None,
+        (best.trial_id, best.score) if best else (None, None),
+    )
+
+
+def test_summary_totals_follow_retries_failures_restores_and_direction():
+    state = SearchState(objective="score", direction="max", max_trials=20)
+    state.set_status(st.RUNNING)
+
+    def check():
+        summary = state.summary()
+        best = (summary.best_trial, summary.best_score)
+        counted = (summary.trials_done, summary.trials_failed, summary.running_trial, best)
+        assert counted == recount(state)
+
+    for i, score in enumerate([0.3, 0.9, 0.9, math.nan, 0.5]):
+        state.trial_started(str(i), {"x": i})
+        check()
+        state.trial_ended(str(i), "COMPLETED", score=score)
+        check()
+    state.trial_started("1", {"x": 1})  # the best is retried: "2" ties and takes over
+    check()
+    state.trial_ended("1", "FAILED", message="boom")
+    check()
+    state.restore_trial(st.TrialRecord("2", status="COMPLETED", score=0.1))  # read again
+    check()
+    state.direction = "min"  # a watched project tells its direction late
+    check()
+    state.epoch_ended("5", 0, {"score": 1.0})  # epochs of a trial never started
+    state.trial_started("6", {})
+    check()
+    state.fail("Error: stop")  # both running trials end FAILED
+    check()
+    assert state.summary().trials_failed == 3
