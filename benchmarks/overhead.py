@@ -9,10 +9,13 @@ the notebook frontend (it receives and records every output and widget message):
 - keras_tuner with livelossplot's Keras callback (a common way to get live curves),
 - kt_widgets, with its dashboard displayed and live (what `search()` does in a notebook).
 
-The machine is shared and noisy, so the four run in rounds: each round runs every
-way once, in an order rotated from round to round, and each way is compared with
-the baseline of its own round. Printed: per way the median of those paired ratios
-with their spread, the ratio of medians, and the same for the CPU time of the kernel.
+The machine is shared and noisy, so the four searches of a round take turns
+trial by trial (each tuner resumes its search one trial further, as keras_tuner
+does when max_trials grows), in an order that rotates at every trial: a slow
+spell of the machine hits every way alike. Each way's search time is the sum of
+its trials' steps, and is compared with the baseline of its own round. Printed:
+per way the median of these paired ratios over the rounds, with their spread,
+for wall time and for the CPU time of the kernel (all its threads).
 
     python benchmarks/overhead.py [--rounds 4] [--trials 8] [--epochs 5] [--quick]
 """
@@ -67,28 +70,38 @@ WAYS = {
 }
 BASELINE = "keras_tuner verbose=0"
 
-RUN = """
-keras.utils.set_random_seed(1)
+# One trial of a search: the tuner of (way, round) is made at its first trial
+# and searches one trial further at each step, so that the ways can take turns
+# trial by trial (keras_tuner resumes a search when max_trials grows).
+STEP = """
+key = ({way!r}, {round})
 started, cpu_started = time.perf_counter(), time.process_time()
-tuner = {cls}(build_model, objective="val_accuracy", max_trials={trials}, seed=1,
-              directory={directory!r}, project_name="p{index}", overwrite=True)
+if {step} == 1:
+    keras.utils.set_random_seed(1)
+    tuners[key] = {cls}(build_model, objective="val_accuracy", max_trials=1, seed=1,
+                        directory={directory!r}, project_name="p{index}", overwrite=True)
+tuner = tuners[key]
+tuner.oracle.max_trials = {step}
 tuner.search(x_train, y_train, epochs={epochs}, validation_data=(x_val, y_val), {arguments})
 {end}
-print(json.dumps({{"way": {way!r}, "seconds": time.perf_counter() - started,
+print(json.dumps({{"way": {way!r}, "round": {round}, "step": {step},
+                  "seconds": time.perf_counter() - started,
                   "cpu": time.process_time() - cpu_started,
                   "trials": len(tuner.oracle.trials)}}))
 """
 
 
-def cell(way: str, index: int, trials: int, epochs: int, directory: str) -> nbformat.NotebookNode:
+def cell(way: str, round_: int, step: int, epochs: int, directory: str) -> nbformat.NotebookNode:
     cls, arguments, end = WAYS[way]
-    code = RUN.format(
+    index = f"{round_}_{list(WAYS).index(way)}"
+    code = STEP.format(
         cls=cls,
         arguments=arguments,
         end=end,
         way=way,
+        round=round_,
+        step=step,
         index=index,
-        trials=trials,
         epochs=epochs,
         directory=directory,
     )
@@ -112,21 +125,28 @@ def quartiles(values: list[float]) -> tuple[float, float]:
     return low, high
 
 
-def report(runs: list[dict], rounds: int, key: str, label: str) -> None:
-    by_way: dict[str, list[float]] = {way: [] for way in WAYS}
+def totals(runs: list[dict], key: str) -> dict[str, list[float]]:
+    """Per way, the whole search's `key` (the sum of its steps), one per round."""
+    sums: dict[str, dict[int, float]] = {way: {} for way in WAYS}
     for run in runs:
-        by_way[run["way"]].append(run[key])
-    base = by_way[BASELINE]
-    print(f"\n{label}: median s (all runs) | paired ratio to {BASELINE}: median [IQR] (min-max)")
-    for way, values in by_way.items():
+        by_round = sums[run["way"]]
+        by_round[run["round"]] = by_round.get(run["round"], 0.0) + run[key]
+    return {way: [by_round[r] for r in sorted(by_round)] for way, by_round in sums.items()}
+
+
+def report(runs: list[dict], key: str, label: str) -> None:
+    searches = totals(runs, key)
+    base = searches[BASELINE]
+    print(f"\n{label} of the search: median s (each round) | ratio to {BASELINE}, ", end="")
+    print("paired by round: median [interquartile range] (min-max)")
+    for way, values in searches.items():
         paired = [v / b for v, b in zip(values, base, strict=True)]
         low, high = quartiles(paired)
         each = " ".join(f"{v:.1f}" for v in values)
         print(
-            f"  {way:<28} {statistics.median(values):6.2f} s ({each})"
+            f"  {way:<28} {statistics.median(values):6.1f} s ({each})"
             f" | {statistics.median(paired):.3f} [{low:.3f}-{high:.3f}]"
             f" ({min(paired):.3f}-{max(paired):.3f})"
-            f" | ratio of medians {statistics.median(values) / statistics.median(base):.3f}"
         )
 
 
@@ -143,32 +163,40 @@ def main() -> None:
     ways = list(WAYS)
     # First, each way once, untimed: TensorFlow's, matplotlib's and the
     # widgets' first-use costs are nobody's overhead.
-    cells = [nbformat.v4.new_code_cell(SETUP)]
-    cells += [cell(way, i, 1, 1, directory) for i, way in enumerate(ways)]
+    cells = [nbformat.v4.new_code_cell(SETUP + "\ntuners = {}")]
+    cells += [cell(way, -1, 1, 1, directory) for way in ways]
     warm_up = len(cells)
+    # Rounds of searches that take turns trial by trial, in an order that
+    # rotates at every trial: a slow spell of the machine hits every way alike.
+    turn = 0
     for r in range(args.rounds):
-        order = ways[r % len(ways) :] + ways[: r % len(ways)]
-        cells += [cell(way, len(cells), args.trials, args.epochs, directory) for way in order]
+        for step in range(1, args.trials + 1):
+            order = ways[turn % len(ways) :] + ways[: turn % len(ways)]
+            cells += [cell(way, r, step, args.epochs, directory) for way in order]
+            turn += 1
     notebook = nbformat.v4.new_notebook(cells=cells)
     client = nbclient.NotebookClient(
         notebook, timeout=3600, kernel_name="python3", store_widget_state=True
     )
     started = time.perf_counter()
-    client.execute()
+    with client.setup_kernel():
+        for index, code_cell in enumerate(notebook.cells):
+            client.execute_cell(code_cell, index)
+            for run in results(nbformat.v4.new_notebook(cells=[code_cell])):
+                if index >= warm_up and run["step"] == args.trials:  # progress
+                    print(f"  round {run['round'] + 1} done: {run['way']}", flush=True)
     elapsed = time.perf_counter() - started
-    notebook.cells = notebook.cells[warm_up:]
-    runs = results(notebook)
-    expected = args.rounds * len(ways)
-    assert len(runs) == expected, f"{len(runs)} of {expected} searches reported"
-    assert all(run["trials"] == args.trials for run in runs), runs
+    runs = results(nbformat.v4.new_notebook(cells=notebook.cells[warm_up:]))
+    expected = args.rounds * args.trials * len(ways)
+    assert len(runs) == expected, f"{len(runs)} of {expected} trials reported"
+    assert all(run["trials"] == run["step"] for run in runs), "a step ran no trial"
     print(
-        f"{args.rounds} rounds x {len(ways)} ways, each {args.trials} trials x {args.epochs} "
-        f"epochs on the digits ({elapsed / 60:.1f} min in all)"
+        f"{args.rounds} rounds x {len(ways)} ways, each a search of {args.trials} trials x "
+        f"{args.epochs} epochs on the digits, taking turns trial by trial "
+        f"({elapsed / 60:.1f} min in all)"
     )
-    # Rounds in order: the paired ratios compare runs of the same round.
-    runs.sort(key=lambda run: ways.index(run["way"]))
-    report(runs, args.rounds, "seconds", "wall time")
-    report(runs, args.rounds, "cpu", "CPU time of the kernel (all threads)")
+    report(runs, "seconds", "Wall time")
+    report(runs, "cpu", "CPU time of the kernel (all threads)")
 
 
 if __name__ == "__main__":
