@@ -26,7 +26,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 import browser_support  # noqa: E402
-from test_browser_scale import scale_notebook  # noqa: E402
+from test_browser_scale import MULTIPLIER, PRIME, SCALE_CELL  # noqa: E402
 
 SELECTED = 100
 
@@ -58,8 +58,8 @@ TIME_SORT = """async (key) => {
   return [rowsAt - started, performance.now() - started, first];
 }"""
 
-# Resolves with Date.now() once `count` curve lines are in the dashboard.
-WHEN_DRAWN = """(count) => new Promise((resolve) => {
+# Keeps a promise of Date.now() once `count` curve lines are in the dashboard.
+WHEN_DRAWN = """(count) => { window.ktwDrawn = new Promise((resolve) => {
   const drawn = () =>
     document.querySelectorAll(".ktw-dashboard path.ktw-series").length === count;
   const observer = new MutationObserver(() => {
@@ -69,7 +69,7 @@ WHEN_DRAWN = """(count) => new Promise((resolve) => {
     }
   });
   observer.observe(document.querySelector(".ktw-dashboard"), { childList: true, subtree: true });
-})"""
+}); }"""
 
 
 class _Folders:
@@ -94,12 +94,15 @@ def cell_output(page, index: int, timeout_ms: float) -> str:
 
 
 def measure(page, lab, args) -> dict:
-    name = scale_notebook(lab.root, trials=args.trials, epochs=args.epochs)
-    notebook = lab.root / name
-    cells = json.loads(notebook.read_text())
-    select = SELECT_CELL.format(count=SELECTED).splitlines(keepends=True)
-    cells["cells"].append({**cells["cells"][0], "source": select, "outputs": []})
-    notebook.write_text(json.dumps(cells))
+    scale = SCALE_CELL.format(
+        trials=args.trials,
+        epochs=args.epochs,
+        directory=str(lab.root / "scale-runs"),
+        multiplier=MULTIPLIER,
+        prime=PRIME,
+    )
+    select = SELECT_CELL.format(count=SELECTED)
+    name = browser_support.write_notebook(lab.root, "scale.ipynb", [scale, select])
     browser_support.open_notebook_with_kernel(page, lab, name)
     run_cell(page, 0)
     browser_support.wait_js(
@@ -114,10 +117,10 @@ def measure(page, lab, args) -> dict:
         for _ in range(args.clicks):
             rows_ms, frame_ms, _first = page.evaluate(TIME_SORT, key)
             sorts.setdefault(key, []).append((rows_ms, frame_ms))
-    drawn = page.evaluate_handle(WHEN_DRAWN, SELECTED)
+    page.evaluate(WHEN_DRAWN, SELECTED)
     run_cell(page, 1)
     times = json.loads(cell_output(page, 1, 120_000).strip().splitlines()[-1])
-    drawn_at = drawn.json_value()
+    drawn_at = page.evaluate("() => window.ktwDrawn")
     return {"sorts": sorts, "curves": times, "drawn_at": drawn_at}
 
 

@@ -60,8 +60,13 @@ function upsertPoint(points, epoch, values) {
 // Applies a {type: "series", reset, series: [{trial_id, execution, points}]}
 // message to `store`. Points are [epoch, {metric: value}]; values are decoded
 // here once, so a redraw does not decode them again.
+// With `keep` (trial ids), the series of other trials are dropped first.
 export function mergeSeries(store, msg) {
   if (msg.reset) store.series.clear();
+  if (Array.isArray(msg.keep)) {
+    const keep = new Set(msg.keep.map(String));
+    for (const [key, series] of store.series) if (!keep.has(series.trialId)) store.series.delete(key);
+  }
   for (const incoming of msg.series || []) {
     if (!incoming || incoming.trial_id === null || incoming.trial_id === undefined) continue;
     const trialId = String(incoming.trial_id);

@@ -336,13 +336,20 @@ class Dashboard:
                 preferred = [m for m in self.state.objective_metrics if m in metrics]
                 self.curves.metric = (preferred or metrics)[0]
         shown = self._shown_trials(running, best)
-        reset = self._resend_curves or shown != self._shown
-        self._resend_curves = False
+        reset, self._resend_curves = self._resend_curves, False
+        # When other trials are shown, the browser drops the curves of those no
+        # longer shown and gets only the new ones whole: a new running trial
+        # does not send the best trial's curve again.
+        moved = not reset and shown != self._shown
         if reset:
-            self._shown = shown
             self._sent_points = {}
+        elif moved:
+            kept = set(shown)
+            self._sent_points = {k: n for k, n in self._sent_points.items() if k[0] in kept}
+        newly_shown = set(shown) - set(self._shown)
+        self._shown = shown
         series = []
-        for trial_id in shown if reset else [t for t in shown if t in changed]:
+        for trial_id in shown if reset else [t for t in shown if t in changed or t in newly_shown]:
             for execution, points in enumerate(state.curves(trial_id)):
                 sent = self._sent_points.get((trial_id, execution), 0)
                 if len(points) < sent:  # a retried trial starts its epochs again
@@ -356,5 +363,5 @@ class Dashboard:
                         }
                     )
                     self._sent_points[(trial_id, execution)] = len(points)
-        if series or reset:
-            self.curves.send_series(series, reset=reset)
+        if series or reset or moved:
+            self.curves.send_series(series, reset=reset, keep=shown if moved else None)

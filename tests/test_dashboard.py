@@ -124,8 +124,13 @@ def test_curves_follow_the_running_and_best_trial_then_the_selection(dashboard):
     ]
     dashboard.table.selected = ["1"]
     dashboard.push()
-    assert series[-1]["reset"] is True
+    # A delta: the browser keeps only trial 1, whose curve comes whole.
+    assert series[-1]["reset"] is False and series[-1]["keep"] == ["1"]
     assert [s["trial_id"] for s in series[-1]["series"]] == ["1"]
+    dashboard.table.selected = ["1", "2"]
+    dashboard.push()
+    assert series[-1]["keep"] == ["1", "2"]
+    assert [(s["trial_id"], len(s["points"])) for s in series[-1]["series"]] == [("2", 2)]
 
 
 def test_with_no_scored_trial_the_curves_show_the_latest_trials_with_epochs(dashboard):

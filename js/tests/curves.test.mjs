@@ -65,6 +65,21 @@ test("mergeSeries: reset, append, replace a repeated epoch, new execution", () =
   assert.deepEqual([...store.series.values()].map((s) => s.trialId), ["02"]);
 });
 
+test("mergeSeries: keep drops the other trials' series and keeps the kept ones' points", () => {
+  const store = createStore();
+  mergeSeries(store, {
+    reset: true,
+    series: [
+      { trial_id: "1", execution: 1, points: [[0, { loss: 1 }], [1, { loss: 0.5 }]] },
+      { trial_id: "2", execution: 1, points: [[0, { loss: 2 }]] },
+      { trial_id: "2", execution: 2, points: [[0, { loss: 3 }]] },
+    ],
+  });
+  mergeSeries(store, { keep: ["1", "3"], series: [{ trial_id: "3", execution: 1, points: [[0, { loss: 4 }]] }] });
+  assert.deepEqual([...store.series.values()].map((s) => s.trialId), ["1", "3"]);
+  assert.deepEqual(epochs([...store.series.values()][0]), [0, 1]);
+});
+
 test("colours follow first-seen trial order, survive resets; executions get dashes", () => {
   const store = createStore();
   mergeSeries(store, {

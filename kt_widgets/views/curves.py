@@ -20,6 +20,14 @@ class CurvesView(StreamedWidget):
     log_scale = traitlets.Bool(False, help="Logarithmic y axis.").tag(sync=True)
     trial_labels = traitlets.Dict(help="Legend label per trial id.").tag(sync=True)
 
-    def send_series(self, series: list[dict[str, Any]], reset: bool = False) -> None:
-        """`series`: dicts with trial_id, execution and points [[epoch, logs], ...]."""
-        self.send({"type": "series", "reset": reset, "series": series})
+    def send_series(
+        self, series: list[dict[str, Any]], reset: bool = False, keep: list[str] | None = None
+    ) -> None:
+        """`series`: dicts with trial_id, execution and points [[epoch, logs], ...].
+
+        `keep`: the trials shown from now on; the browser drops the others' curves.
+        """
+        message = {"type": "series", "reset": reset, "series": series}
+        if keep is not None:
+            message["keep"] = keep
+        self.send(message)
