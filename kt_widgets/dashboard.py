@@ -10,6 +10,7 @@ control functions or set a flag for the pump.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from typing import Any, Protocol
 
@@ -32,6 +33,10 @@ from kt_widgets.views.table import TrialTable
 
 PUSH_INTERVAL = 0.1  # seconds between pushes: at most ~10 updates a second
 CLOCK_INTERVAL = 1.0  # the elapsed time ticks this often while a search runs
+# While a search runs, the best-model panel (nothing selected) follows a new best
+# at most this often: it draws a matplotlib figure, which would otherwise take
+# the pump, and the search thread's share of the interpreter, at every new best.
+BEST_PANEL_INTERVAL = 5.0
 IDLE_EXIT = 30.0  # an idle pump thread ends after this long; a change restarts it
 DEFAULT_CURVES = 2  # trials the curves show when none is selected
 
@@ -91,6 +96,8 @@ class Dashboard:
         self._pushed = threading.Condition()
         self._pushes_begun = self._pushes_done = 0
         self._sent_points: dict[tuple[str, int], int] = {}
+        self._best_panel_at = float("-inf")
+        self._panel_selection: list[str] = []
         if controls is None:
             self.header = HeaderView(None)
         else:
@@ -292,12 +299,22 @@ class Dashboard:
         self._push_rows(changed, summary.best_trial)
         self.trial_errors.update(state.trials(list(self.table.selected)))
         self._push_curves(set(changed), summary.running_trial, summary.best_trial)
-        self.inspection.update(state, list(self.table.selected))
+        self._update_inspection(summary.status)
         self.inspection.answer_downloads(lambda: trials_csv(state))
         self._log_seq, lines = state.log_since(self._log_seq)
         self.log.add(lines, first=self._log_seq - len(lines) + 1)
         # The header last: when it says "finished", the rows are already sent.
         self.header.update(summary, situation)
+
+    def _update_inspection(self, status: str) -> None:
+        selected = list(self.table.selected)
+        now = time.monotonic()
+        # A change of selection shows at once; the best, while it keeps changing, later.
+        if not selected and not self._panel_selection and status in st.ACTIVE_STATUSES:
+            if now - self._best_panel_at < BEST_PANEL_INTERVAL:
+                return  # a push after the interval shows the best as it is then
+        self._best_panel_at, self._panel_selection = now, selected
+        self.inspection.update(self.state, selected)
 
     def _push_rows(self, changed: list[str], best_trial: str | None) -> None:
         state = self.state
