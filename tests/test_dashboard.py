@@ -147,15 +147,16 @@ def test_with_no_scored_trial_the_curves_show_the_latest_trials_with_epochs(dash
     assert [s["trial_id"] for s in series[-1]["series"]] == ["2", "1"]
     state.trial_started("4", {"units": 8})  # the running trial and the latest with epochs
     dashboard.push()
-    assert series[-1]["reset"] is True
-    assert [s["trial_id"] for s in series[-1]["series"]] == ["2"]  # 4 has no epoch yet
+    # Trial 1 drops out, trial 2's curve is already there and 4 has no epoch yet.
+    assert series[-1]["reset"] is False and series[-1]["keep"] == ["4", "2"]
+    assert series[-1]["series"] == []
     state.epoch_ended("4", 0, {"loss": 0.5})
     dashboard.push()
     assert series[-1]["reset"] is False
     assert [s["trial_id"] for s in series[-1]["series"]] == ["4"]
     state.trial_ended("4", "COMPLETED", score=0.5, best_step=0, metrics={"val_accuracy": 0.5})
     dashboard.push()  # a best at last: the default it names
-    assert [s["trial_id"] for s in series[-1]["series"]] == ["4"]
+    assert series[-1]["keep"] == ["4"]
 
 
 def test_header_escapes_user_text_and_shows_the_error(dashboard):
