@@ -123,6 +123,7 @@ class NotebookTunerMixin(ControlsMixin):
             silent.set_state(stock_display.get_state())
             self.oracle._display = silent
         self._space_lock = threading.Lock()
+        self._shown_space: tuple[int, int] | None = None  # (version, size) last shown
         self.space = SearchSpaceEditor(self, on_change=self._record_space)
         self.space.restore()
         self._record_space()
@@ -273,7 +274,7 @@ class NotebookTunerMixin(ControlsMixin):
         super().on_trial_begin(trial)
         values = dict(trial.hyperparameters.values)
         planned = values.get("tuner/epochs", self._fit_epochs)
-        self._record_space()
+        self._record_space(only_if_changed=True)
         self.search_state.trial_started(
             trial.trial_id,
             values,
@@ -399,11 +400,19 @@ class NotebookTunerMixin(ControlsMixin):
                 with _searching_lock:
                     _searching.pop(self._project, None)
 
-    def _record_space(self) -> None:
+    def _record_space(self, only_if_changed: bool = False) -> None:
         # One at a time: the search thread (each trial) and an edit (main
-        # thread) must not set an older space after a newer one.
+        # thread) must not set an older space after a newer one. Between edits
+        # the space only grows (a trial declares new hyperparameters), so a trial
+        # whose space has the version and size already shown skips the rebuild.
+        # (A worker's oracle is keras_tuner's client of the chief: no local space.)
+        local = getattr(self.oracle, "hyperparameters", None)
+        key = (self.space.version, len(local.space)) if local is not None else None
         with self._space_lock:
+            if only_if_changed and key is not None and key == self._shown_space:
+                return
             self.search_state.set_space(self.space.rows(), self.space.history)
+            self._shown_space = key
 
     def _save_curves(self, force: bool = True) -> None:
         """Write the running trial's epochs atomically; unforced, at most every SAVE_INTERVAL.
