@@ -398,6 +398,7 @@ class NotebookTunerMixin(ControlsMixin):
                 if not background:
                     raise
             else:
+                self._note_search_finished()
                 stopped = self.control.stop_requested
                 self.search_state.set_status(st.STOPPED if stopped else st.FINISHED)
             finally:
