@@ -563,7 +563,10 @@ def _refuse_busy_project(key: str, allowed=None) -> None:
         raise RuntimeError(
             f"A search in this kernel is still writing to {key!r} (status: {other.status}). "
             "Stop it first (kt_widgets.active_searches() lists the tuners that search: "
-            "call .stop() and .wait() on it), or use another directory or project_name."
+            "call .stop() and .wait() on it), or use another directory or project_name. "
+            "Its dashboard was in this cell's output: to see it again, display the running "
+            "tuner (a cell with just its name, e.g. `tuner`, or "
+            "`kt_widgets.active_searches()[0]`)."
         )
 
 

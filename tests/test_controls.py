@@ -274,6 +274,26 @@ def run_in(client, code, timeout=180):
     return text
 
 
+def outputs_of(client, code):
+    """The reply's content and the contents of every output message of `code`."""
+    out = []
+    reply = client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m))
+    return reply["content"], [m["content"] for m in out if m["msg_type"] != "status"]
+
+
+def check_the_rerun_cell_and_the_dashboard_shown_again(client):
+    # Running the cell that builds the tuner again is refused, and says how to see the
+    # dashboard that its output held; the running tuner shown alone is that dashboard.
+    reply, _ = outputs_of(client, "tuner = make(True)")
+    assert reply["status"] == "error" and "display the running tuner" in reply["evalue"]
+    _, shown = outputs_of(client, "tuner")
+    view = shown[-1]["data"]["application/vnd.jupyter.widget-view+json"]
+    model_id = run_in(client, "print(tuner.dashboard.widget.model_id)").strip()
+    assert view["model_id"] == model_id
+    _, shown = outputs_of(client, "tuner.status, tuner")
+    assert "display the tuner alone for its dashboard" in shown[-1]["data"]["text/plain"]
+
+
 @pytest.mark.parametrize("ending", ["killed", "restarted"])
 def test_a_kernel_ended_mid_trial_is_recovered_with_overwrite_false(tmp_path, ending):
     from jupyter_client.manager import start_new_kernel
@@ -293,6 +313,7 @@ def test_a_kernel_ended_mid_trial_is_recovered_with_overwrite_false(tmp_path, en
             client,
             "tuner = make(True)\ntuner.search(x_train, y_train, **fit)",
         )
+        check_the_rerun_cell_and_the_dashboard_shown_again(client)
         # Trial 1 has saved an epoch of its curves: end the kernel mid-trial.
         curves = project / "trial_1" / store.CURVES_FILE
         assert wait_for(lambda: curves.exists(), timeout=180), "trial 1 never ran"
