@@ -545,7 +545,8 @@ def _hold_searches_at_exit() -> None:
         tuner.control.shut_down()
     deadline = time.monotonic() + EXIT_HOLD_TIMEOUT
     for tuner in searches:
-        tuner.control.wait_parked(max(0.0, deadline - time.monotonic()))
+        if tuner.chief is None:  # a chief's thread serves workers: nothing to hold
+            tuner.control.wait_parked(max(0.0, deadline - time.monotonic()))
 
 
 EXIT_HOLD_TIMEOUT = 2.0  # seconds; Jupyter kills a kernel that takes 5 s to exit
