@@ -48,6 +48,9 @@ class ControlsMixin:
         # The arguments of the last search, so that Continue can run it again.
         self._last_search: tuple[tuple, dict, bool] | None = None
         self._continuing = False
+        # Why the oracle ended the last search with budget left (Hyperband's brackets
+        # all ran, the grid is exhausted...): Continue cannot add trials then.
+        self._oracle_exhausted: str | None = None
 
     # -- public API ---------------------------------------------------------
     def pause(self) -> None:
@@ -60,6 +63,7 @@ class ControlsMixin:
             self._require(lifecycle.PAUSE)
             self.control.pause()
             self._move(st.PAUSING)
+            self._log("pause asked: the search holds at the next batch")
 
     def resume(self) -> None:
         """Resumes a paused search where it stopped."""
@@ -67,6 +71,7 @@ class ControlsMixin:
             self._require(lifecycle.RESUME)
             self.control.resume()
             self._move(st.RUNNING)
+            self._log("resumed")
 
     def stop(self) -> None:
         """Lets the running trial finish, then ends the search; no new trial starts."""
@@ -74,6 +79,12 @@ class ControlsMixin:
             self._require(lifecycle.STOP)
             self.control.stop()
             self._move(st.STOPPING)
+            running = self._current_trial
+            self._log(
+                f"stop asked: the search ends when trial {running} does"
+                if running is not None
+                else "stop asked: no new trial starts"
+            )
 
     def stop_now(self) -> None:
         """Ends the running trial at the next batch, then the search.
@@ -86,6 +97,12 @@ class ControlsMixin:
             self._require(lifecycle.STOP_NOW)
             self.control.stop_now()
             self._move(st.STOPPING)
+            running = self._current_trial
+            self._log(
+                f"stop now asked: trial {running} ends at the next batch"
+                if running is not None
+                else "stop now asked: no new trial starts"
+            )
 
     def skip_trial(self) -> None:
         """Ends the running trial after its current epoch; its score counts.
@@ -99,9 +116,7 @@ class ControlsMixin:
         with self._control_lock:
             self._require(lifecycle.SKIP_TRIAL)
             self.control.skip(self._current_trial)
-            self.search_state.log(
-                f"kt_widgets: trial {self._current_trial} ends after its current epoch (skipped)"
-            )
+            self._log(f"trial {self._current_trial} ends after its current epoch (skipped)")
 
     def continue_search(self, max_trials: int | None = None, background: bool | None = None):
         """Continues a stopped, finished or failed search in place, keeping every trial.
@@ -126,6 +141,8 @@ class ControlsMixin:
                 situation = self.control_situation()
             self._refuse(lifecycle.CONTINUE, situation, "continue")
             args, kwargs, last_background = self._last_search
+            budget = self.oracle.max_trials
+            self._log("continue" + (f" (max_trials {budget})" if budget is not None else ""))
         self._continuing = True  # in place: the dashboard already shown is not shown again
         try:
             return self.search(
@@ -249,6 +266,7 @@ class ControlsMixin:
             message=trial.message,
             hyperparameters=dict(trial.hyperparameters.values),
         )
+        self._log(f"trial {trial_id} stopped by the user after {epochs} epochs; it runs again")
         self._save_curves()
         self._current_trial = self._current_trial_dir = None
 
@@ -272,6 +290,17 @@ class ControlsMixin:
     # -- internals ------------------------------------------------------------------
     def _remember_search(self, fit_args: tuple, fit_kwargs: dict, background: bool) -> None:
         self._last_search = (fit_args, fit_kwargs, background)
+        self._oracle_exhausted = None  # this search asks the oracle again
+
+    def _note_search_finished(self) -> None:
+        """keras_tuner ended the search by itself: if the budget had room, the oracle had none."""
+        if self.chief is not None or self.control.stop_requested or not self._trials_left():
+            return
+        self._oracle_exhausted = _exhaustion_reason(self.oracle)
+        self._log(f"the search finished: {_lower_first(self._oracle_exhausted)}")
+
+    def _log(self, line: str) -> None:
+        self.search_state.log(f"kt_widgets: {line}")
 
     def _move(self, status: str) -> bool:
         return self.search_state.set_status(status, only_from=lifecycle.sources(status))
@@ -300,7 +329,7 @@ class ControlsMixin:
             return (
                 "This tuner has not searched in this kernel; call tuner.search(...) with the data."
             )
-        return None
+        return self._oracle_exhausted
 
     def _budget_blocker(self) -> str | None:
         if isinstance(self.oracle, keras_tuner.oracles.HyperbandOracle):
@@ -308,6 +337,24 @@ class ControlsMixin:
         if self._is_worker():
             return "A worker's trial budget is the chief's."
         return None
+
+
+def _exhaustion_reason(oracle) -> str:
+    """Why `oracle` offers no new trial although its budget has room."""
+    if isinstance(oracle, keras_tuner.oracles.HyperbandOracle):
+        return (
+            "Hyperband has run every bracket: its budget is max_epochs, factor and "
+            "hyperband_iterations, so Continue cannot add trials (build a new tuner for more)."
+        )
+    if isinstance(oracle, keras_tuner.oracles.GridSearchOracle):
+        return (
+            "Every point of the grid has run, so Continue cannot add trials "
+            "(add values to the search space, then call tuner.search(...))."
+        )
+    return (
+        "The oracle has no new values to try (the search space is exhausted), so Continue "
+        "cannot add trials."
+    )
 
 
 def _lower_first(text: str) -> str:

@@ -8,6 +8,7 @@ the saved files to keras_tuner.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import inspect
@@ -332,6 +333,9 @@ class NotebookTunerMixin(ControlsMixin):
         # keras_tuner's step that runs one trial: every model.fit in it records epochs.
         with epochs.recording(self, trial):
             super()._try_run_and_update_trial(trial, *fit_args, **fit_kwargs)
+        # keras_tuner records an error of the trial as its failure: one raised by
+        # the interpreter's teardown is none, so the trial is left RUNNING.
+        self.control.hold_for_shutdown()
 
     def _build_hypermodel(self, hp):
         # Called by keras_tuner right after its clear_session(), which reset the
@@ -387,6 +391,7 @@ class NotebookTunerMixin(ControlsMixin):
                 self.on_search_end()
                 self.search_state.set_status(st.STOPPED)
             except BaseException as error:
+                self.control.hold_for_shutdown()  # an error of the teardown is not the search's
                 release_leaked_oracle_lock(self.oracle)
                 self._save_curves()
                 self._search_error = error
@@ -394,6 +399,7 @@ class NotebookTunerMixin(ControlsMixin):
                 if not background:
                     raise
             else:
+                self._note_search_finished()
                 stopped = self.control.stop_requested
                 self.search_state.set_status(st.STOPPED if stopped else st.FINISHED)
             finally:
@@ -533,6 +539,31 @@ def active_searches() -> list:
     return [tuner for tuner in tuners if tuner is not None]
 
 
+def _hold_searches_at_exit() -> None:
+    """A graceful interpreter exit (a kernel restart) ends each search as a kill would.
+
+    Left alone, the search thread trains on while modules and the notebook's
+    namespace are torn down, and records the errors that follow as failed
+    trials. Instead it holds at its next batch or trial boundary: the running
+    trial stays RUNNING on disk, is shown INTERRUPTED after a reload and runs
+    again under its id. Waits briefly for the holds, so no file is being written
+    when the interpreter stops.
+    """
+    searches = active_searches()
+    for tuner in searches:
+        tuner.control.shut_down()
+    deadline = time.monotonic() + EXIT_HOLD_TIMEOUT
+    for tuner in searches:
+        if tuner.chief is None:  # a chief's thread serves workers: nothing to hold
+            tuner.control.wait_parked(max(0.0, deadline - time.monotonic()))
+
+
+EXIT_HOLD_TIMEOUT = 2.0  # seconds; Jupyter kills a kernel that takes 5 s to exit
+# threading's exit hooks run before atexit's (so before IPython clears the
+# notebook's namespace); they exist since Python 3.9.
+getattr(threading, "_register_atexit", atexit.register)(_hold_searches_at_exit)
+
+
 def _refuse_busy_project(key: str, allowed=None) -> None:
     """Two searches writing one project would overwrite each other's files."""
     with _searching_lock:
@@ -542,7 +573,10 @@ def _refuse_busy_project(key: str, allowed=None) -> None:
         raise RuntimeError(
             f"A search in this kernel is still writing to {key!r} (status: {other.status}). "
             "Stop it first (kt_widgets.active_searches() lists the tuners that search: "
-            "call .stop() and .wait() on it), or use another directory or project_name."
+            "call .stop() and .wait() on it), or use another directory or project_name. "
+            "Its dashboard was in this cell's output: to see it again, display the running "
+            "tuner (a cell with just its name, e.g. `tuner`, or "
+            "`kt_widgets.active_searches()[0]`)."
         )
 
 

@@ -43,7 +43,19 @@ class _DashboardMixin(InspectionMixin, NotebookTunerMixin):
             kernel.show(self.dashboard)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.dashboard._repr_mimebundle_(**kwargs)
+        bundle = self.dashboard._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):  # without widgets, the short line, not the widget's repr
+            bundle = {**bundle, "text/plain": repr(self)}
+        return bundle
+
+    def __repr__(self) -> str:
+        # Also what a tuple such as `tuner.status, tuner` shows: it says where the dashboard is.
+        summary = self.search_state.summary()
+        of = f" / {summary.max_trials}" if summary.max_trials else ""
+        return (
+            f"<kt_widgets {type(self).__name__} {self.project_name!r}: {summary.status}, "
+            f"{summary.trials_done}{of} trials done; display the tuner alone for its dashboard>"
+        )
 
 
 class Tuner(_DashboardMixin, keras_tuner.Tuner):

@@ -227,8 +227,8 @@ def test_a_second_search_or_a_busy_project_is_refused_while_one_runs(tmp_path, d
     assert sorted(tuner.oracle.trials) == ["0", "1", "2"]
 
 
-# The kernel process is killed while trial 1 trains; a new kernel builds the same
-# tuner with overwrite=False and continues.
+# The kernel process is killed, or restarted from Jupyter, while trial 1 trains; a new
+# kernel builds the same tuner with overwrite=False and continues.
 KERNEL_SEARCH = """
 import keras
 from sklearn.datasets import load_digits
@@ -242,7 +242,23 @@ def make(overwrite):
                             overwrite=overwrite)
 x_train, y_train = x[:{train}], data.target[:{train}]
 validation = (x[{train}:1260], data.target[{train}:1260])
-fit = dict(epochs=3, batch_size={batch}, validation_data=validation)
+class CountBatches(keras.callbacks.Callback):
+    trained = 0
+    def on_train_batch_end(self, batch, logs=None):
+        CountBatches.trained += 1
+fit = dict(epochs=3, batch_size={batch}, validation_data=validation, callbacks=[CountBatches()])
+"""
+
+# Registered last, this exit handler runs first of the notebook's (before IPython
+# clears its namespace): it notes whether any batch trains while the kernel exits.
+EXIT_PROBE = """
+import atexit, json, time
+def probe():
+    before = CountBatches.trained
+    time.sleep(1.5)
+    with open({path!r}, "w") as f:
+        json.dump([before, CountBatches.trained], f)
+atexit.register(probe)
 """
 
 
@@ -258,7 +274,32 @@ def run_in(client, code, timeout=180):
     return text
 
 
-def test_a_kernel_killed_mid_trial_is_recovered_with_overwrite_false(tmp_path):
+def outputs_of(client, code):
+    """The reply's content and the contents of every output message of `code`."""
+    out = []
+    reply = client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m))
+    return reply["content"], [m["content"] for m in out if m["msg_type"] != "status"]
+
+
+def results(outputs):
+    return [output["data"] for output in outputs if "data" in output]
+
+
+def check_the_rerun_cell_and_the_dashboard_shown_again(client):
+    # Running the cell that builds the tuner again is refused, and says how to see the
+    # dashboard that its output held; the running tuner shown alone is that dashboard.
+    reply, _ = outputs_of(client, "tuner = make(True)")
+    assert reply["status"] == "error" and "display the running tuner" in reply["evalue"]
+    _, shown = outputs_of(client, "tuner")
+    view = results(shown)[-1]["application/vnd.jupyter.widget-view+json"]
+    model_id = run_in(client, "print(tuner.dashboard.widget.model_id)").strip()
+    assert view["model_id"] == model_id
+    _, shown = outputs_of(client, "tuner.status, tuner")
+    assert "display the tuner alone for its dashboard" in results(shown)[-1]["text/plain"]
+
+
+@pytest.mark.parametrize("ending", ["killed", "restarted"])
+def test_a_kernel_ended_mid_trial_is_recovered_with_overwrite_false(tmp_path, ending):
     from jupyter_client.manager import start_new_kernel
 
     directory = tmp_path / "runs"
@@ -276,12 +317,25 @@ def test_a_kernel_killed_mid_trial_is_recovered_with_overwrite_false(tmp_path):
             client,
             "tuner = make(True)\ntuner.search(x_train, y_train, **fit)",
         )
-        # Trial 1 has saved an epoch of its curves: kill the kernel mid-trial.
+        check_the_rerun_cell_and_the_dashboard_shown_again(client)
+        # Trial 1 has saved an epoch of its curves: end the kernel mid-trial.
         curves = project / "trial_1" / store.CURVES_FILE
         assert wait_for(lambda: curves.exists(), timeout=180), "trial 1 never ran"
-        manager.signal_kernel(9)  # SIGKILL: no cleanup of any kind
-        assert wait_for(lambda: not manager.is_alive(), timeout=30)
+        if ending == "killed":
+            manager.signal_kernel(9)  # SIGKILL: no cleanup of any kind
+        else:
+            # JupyterLab's Kernel > Restart: a shutdown_request, then the kernel exits by
+            # itself (nothing here kills it, unlike Jupyter after 5 s).
+            probe = tmp_path / "exit_probe.json"
+            run_in(client, EXIT_PROBE.format(path=str(probe)))
+            manager.request_shutdown(restart=True)
+        assert wait_for(lambda: not manager.is_alive(), timeout=30), "the kernel did not exit"
+        if ending == "restarted":
+            before, after = json.loads(probe.read_text())
+            assert before == after, f"{after - before} batches trained while the kernel exited"
+        # Trial 1 was cut short, not failed; no trial started after it.
         assert json.loads((project / "trial_1" / "trial.json").read_text())["status"] == "RUNNING"
+        assert not (project / "trial_2").exists()
 
         manager.restart_kernel(now=True)  # a fresh kernel process
         client.wait_for_ready(timeout=60)

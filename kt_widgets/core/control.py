@@ -24,6 +24,9 @@ class SearchControl:
         self._stop = False
         self._stop_now = False
         self._skip_trial: str | None = None
+        # The interpreter is shutting down (e.g. a kernel restart): hold for ever.
+        self._shutting_down = False
+        self._parked = threading.Event()
 
     # -- what the search thread reads ---------------------------------------
     @property
@@ -34,6 +37,10 @@ class SearchControl:
     @property
     def pause_requested(self) -> bool:
         return self._paused
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutting_down
 
     @property
     def stop_requested(self) -> bool:
@@ -80,6 +87,22 @@ class SearchControl:
         with self._changed:
             self._skip_trial = trial_id
 
+    def shut_down(self) -> None:
+        """The interpreter exits: the search holds at its next boundary, for ever.
+
+        Used at a graceful kernel shutdown, so the search behaves as in a killed
+        kernel (its running trial stays RUNNING on disk and is run again after a
+        reload) instead of training on while modules are torn down. Not undone
+        by `reset()`.
+        """
+        with self._changed:
+            self._shutting_down = True
+            self._update()
+
+    def wait_parked(self, timeout: float) -> bool:
+        """Wait until the search thread holds for the shutdown; False on timeout."""
+        return self._parked.wait(timeout)
+
     def reset(self) -> None:
         """Clear every intent, for a new search."""
         with self._changed:
@@ -89,7 +112,7 @@ class SearchControl:
 
     def _update(self) -> None:
         # Called with the condition held.
-        if self._paused or self._stop_now:
+        if self._paused or self._stop_now or self._shutting_down:
             self._calm.clear()
         else:
             self._calm.set()
@@ -101,13 +124,33 @@ class SearchControl:
         on_hold: Callable[[], None] | None = None,
         on_release: Callable[[], None] | None = None,
     ) -> None:
-        """Block the calling (search) thread while a pause is requested."""
+        """Block the calling (search) thread while a pause is requested.
+
+        Once the interpreter shuts down, block it for ever (see `shut_down`).
+        """
         with self._changed:
+            if self._shutting_down:
+                self._park()
             if not self._paused:
                 return
         if on_hold is not None:
             on_hold()
         with self._changed:
-            self._changed.wait_for(lambda: not self._paused)
+            self._changed.wait_for(lambda: not self._paused or self._shutting_down)
+            if self._shutting_down:
+                self._park()
         if on_release is not None:
             on_release()
+
+    def hold_for_shutdown(self) -> None:
+        """Block the calling (search) thread for ever if the interpreter shuts down."""
+        with self._changed:
+            if self._shutting_down:
+                self._park()
+
+    def _park(self) -> None:
+        # Called with the condition held; never returns. The thread is a daemon:
+        # the interpreter exits without it, as if the process had been killed.
+        self._parked.set()
+        while True:
+            self._changed.wait()

@@ -167,8 +167,11 @@ class HeaderView(widgets.VBox):
         self.skip_button = self.buttons[lifecycle.SKIP_TRIAL]
         self.continue_button = self.buttons[lifecycle.CONTINUE]
         # The trial budget; a value the tuner refuses is put back, and the reason shown.
-        self.max_trials = widgets.IntText(
+        # Text, not IntText: a budget of None (GridSearch, Hyperband) shows empty, not 0.
+        self.max_trials = widgets.Text(
             description="Max trials",
+            placeholder="no limit",
+            continuous_update=False,
             tooltip="The trial budget; raise it to continue the search",
             layout={"width": "150px"},
             style={"description_width": "initial"},
@@ -202,9 +205,13 @@ class HeaderView(widgets.VBox):
         self.add_class("ktw-header-view")
 
     def _budget_edited(self, change) -> None:
-        value = change["new"]
-        if self._on_max_trials is None or value == (self._budget_shown or 0):
+        text = change["new"].strip()
+        if self._on_max_trials is None or text == _budget_text(self._budget_shown):
             return  # our own update, not the user's edit
+        try:
+            value = int(text)
+        except ValueError:
+            value = text  # refused by the tuner, which says what it takes
         self._on_max_trials(value)
 
     def update(self, summary: SearchSummary, situation: Situation | None) -> None:
@@ -226,8 +233,12 @@ class HeaderView(widgets.VBox):
         refused, self.refused_budget = self.refused_budget, None
         if refused is not None or summary.max_trials != self._budget_shown:
             self._budget_shown = summary.max_trials
-            self.max_trials.value = summary.max_trials or 0
+            self.max_trials.value = _budget_text(summary.max_trials)
         error = escape(refused) if refused else ""
         html = f'<span style="color:#dc2626;font-size:11px">{error}</span>' if error else ""
         if refused is not None or (not error and self.budget_error.value):
             self.budget_error.value = html
+
+
+def _budget_text(max_trials: int | None) -> str:
+    return "" if max_trials is None else str(max_trials)
