@@ -11,9 +11,8 @@ import os
 import textwrap
 import time
 
-import keras
 import pytest
-from sklearn.datasets import load_digits
+from digits_support import build_model, digits_split
 
 import kt_widgets as ktw
 from kt_widgets import store
@@ -27,25 +26,7 @@ BATCHES_PER_EPOCH = TRAIN // BATCH  # 120
 
 @pytest.fixture(scope="module")
 def digits():
-    data = load_digits()
-    x = (data.data / 16.0).astype("float32")
-    return x[:TRAIN], data.target[:TRAIN], x[TRAIN:1260], data.target[TRAIN:1260]
-
-
-def build_model(hp):
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(64,)),
-            keras.layers.Dense(hp.Int("units", 16, 64, step=16), activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-3, 1e-2, sampling="log")),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return digits_split(TRAIN, 1260)
 
 
 class CountingSearch(ktw.RandomSearch):

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from digits_support import build_model, digits_split
 from IPython.core.interactiveshell import InteractiveShell
-from sklearn.datasets import load_digits
 
 import kt_widgets as ktw
 
@@ -33,25 +33,7 @@ def missing_as_none(frame):
 
 @pytest.fixture(scope="module")
 def digits():
-    data = load_digits()
-    x = (data.data / 16.0).astype("float32")
-    return x[:1200], data.target[:1200], x[1200:], data.target[1200:]
-
-
-def build_model(hp):
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(64,)),
-            keras.layers.Dense(hp.Int("units", 16, 64, step=16), activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-3, 1e-2, sampling="log")),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return digits_split()
 
 
 @pytest.fixture(scope="module")

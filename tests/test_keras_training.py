@@ -7,7 +7,7 @@ import keras
 import keras_tuner
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from digits_support import build_model, digits_split
 
 import kt_widgets as ktw
 from kt_widgets import store
@@ -17,25 +17,7 @@ pytestmark = pytest.mark.keras
 
 @pytest.fixture(scope="module")
 def digits():
-    data = load_digits()
-    x = (data.data / 16.0).astype("float32")
-    return x[:1200], data.target[:1200], x[1200:], data.target[1200:]
-
-
-def build_model(hp):
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(64,)),
-            keras.layers.Dense(hp.Int("units", 16, 64, step=16), activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-3, 1e-2, sampling="log")),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return digits_split()
 
 
 def test_random_search_records_keras_epoch_logs_and_matches_keras_tuner(tmp_path, digits):
