@@ -14,7 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kt_widgets.core.state import SCORED_TRIAL_STATUSES, SearchState, TrialRecord, is_better
+from kt_widgets.core.state import (
+    SCORED_TRIAL_STATUSES,
+    SearchState,
+    Subscribers,
+    TrialRecord,
+    is_better,
+)
 
 BEST = "best"
 TRIAL = "trial"
@@ -123,7 +129,7 @@ class EvaluationResults:
     """The latest evaluation of each trial; thread-safe, with change callbacks."""
 
     _results: dict[str, Evaluation] = field(default_factory=dict)
-    _subscribers: list[Callable[[], None]] = field(default_factory=list)
+    _subscribers: Subscribers = field(default_factory=Subscribers)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     version: int = 0
 
@@ -131,8 +137,7 @@ class EvaluationResults:
         with self._lock:
             self._results[evaluation.trial_id] = evaluation
             self.version += 1
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
+        for callback in self._subscribers:
             callback()
 
     def get(self, trial_id: str) -> Evaluation | None:
@@ -140,15 +145,7 @@ class EvaluationResults:
             return self._results.get(trial_id)
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,29 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+class Subscribers:
+    """Callbacks to call after a change; `add` returns the function that removes one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+
+    def add(self, callback: Callable[[], None]) -> Callable[[], None]:
+        with self._lock:
+            self._callbacks.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return remove
+
+    def __iter__(self):
+        with self._lock:  # a copy: a callback may remove itself
+            return iter(list(self._callbacks))
+
+
 class SearchState:
     """Thread-safe record of a search: trials, per-epoch logs, status, log lines."""
 
@@ -133,7 +156,7 @@ class SearchState:
         objective_metrics: list[str] | None = None,
     ) -> None:
         self._lock = threading.RLock()
-        self._subscribers: list[Callable[[], None]] = []
+        self._subscribers = Subscribers()
         self.objective = objective
         # Metrics the objective is made of (several for a multi-objective),
         # in the order the curves prefer them.
@@ -175,15 +198,7 @@ class SearchState:
 
         Callbacks must be cheap and must not raise; returns an unsubscribe function.
         """
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     def _changed(self, trial_id: str | None = None) -> None:
         # Called with the lock held.
