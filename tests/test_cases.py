@@ -103,6 +103,11 @@ def test_c01_a_missing_objective_fails_each_trial_by_name_and_the_error_reaches_
     assert [t.status for t in trials] == ["FAILED"] * 3
     assert all("val_accuracy" in t.message for t in trials)
     assert tuner.status == "failed"
+    # The dashboard also says which names the trials did log.
+    for trial in trials:
+        note = tuner.search_state.trial(trial.trial_id).message.splitlines()[-1]
+        assert note.startswith("kt_widgets: the objective needs val_accuracy; this trial logged ")
+        assert "loss" in note.split("logged ")[1].split(", ")
     board = tuner.dashboard
     try:
         assert board.flush()

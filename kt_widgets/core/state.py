@@ -32,6 +32,7 @@ ACTIVE_STATUSES = (RUNNING, PAUSING, PAUSED, STOPPING)
 TRIAL_RUNNING = "RUNNING"
 TRIAL_COMPLETED = "COMPLETED"
 TRIAL_FAILED = "FAILED"
+_NOTE = "kt_widgets: the objective needs"
 # Ours: ended by the user's "Skip trial" after an epoch; keras_tuner has it COMPLETED.
 TRIAL_SKIPPED = "SKIPPED"
 # Ended by the user's "Stop now" mid-epoch: not done; it runs again, under its id.
@@ -471,6 +472,7 @@ class SearchState:
                 record.status = TRIAL_FAILED
                 record.ended = now
                 record.message = record.message or error
+                self._note_missing_objective(record)
                 self._count(record)
                 self._changed(trial_id)
             self._error, self._traceback = error, traceback_text
@@ -561,6 +563,7 @@ class SearchState:
             record.best_step = best_step
             record.metrics = dict(metrics or {})
             record.message = message
+            self._note_missing_objective(record)
             record.ended = time.time()
             if hyperparameters is not None:
                 record.hyperparameters = dict(hyperparameters)
@@ -570,6 +573,18 @@ class SearchState:
                 self._metric_names.setdefault(name, None)
             self._changed(trial_id)
 
+    def _note_missing_objective(self, record: TrialRecord) -> None:
+        # A trial that failed because its logs lack the objective (e.g. "val_accuracy"
+        # without validation data, or a renamed metric) says which names it logged.
+        if record.status != TRIAL_FAILED or not record.message or _NOTE in record.message:
+            return
+        logged = {name for points in record.executions for _, logs in points for name in logs}
+        missing = [name for name in self.objective_metrics if name and name not in logged]
+        if logged and missing:
+            record.message += (
+                f"\n{_NOTE} {', '.join(missing)}; this trial logged {', '.join(sorted(logged))}"
+            )
+
     def restore_trial(self, record: TrialRecord) -> None:
         """Add a trial read back from disk (a reloaded project)."""
         with self._lock:
@@ -577,6 +592,7 @@ class SearchState:
             if earlier is not None:
                 self._uncount(earlier)
             self._trials[record.trial_id] = record
+            self._note_missing_objective(record)
             self._count(record)
             self._has_workers = self._has_workers or record.worker is not None
             self._note_hyperparameters(record.hyperparameters)
