@@ -211,9 +211,11 @@ class TuneMagics(Magics):
             if self.searches:
                 return next(reversed(self.searches.items()))
             running = active_searches()
-            if len(running) == 1:
-                return running[0].project_name, running[0]
-            raise TuneUsageError(f"no search started by %tune yet: name one, %tune {command} NAME")
+            if running:  # started from Python: the latest one
+                return running[-1].project_name, running[-1]
+            raise TuneUsageError(
+                f"no search running or started by %tune: name one, %tune {command} NAME"
+            )
         name = words[0]
         if name in self.searches:
             return name, self.searches[name]

@@ -380,7 +380,11 @@ def _check_new_hyperparameter(entry: dict[str, Any], explicit_default: bool) -> 
     try:
         hp = hp_module.deserialize(copy.deepcopy(entry))
     except (TypeError, ValueError) as error:
-        raise SpaceEditError(str(error)) from None
+        message = str(error)
+        if config.get("sampling") == "log" and config.get("min_value") == 0:
+            # keras_tuner calls 0 "negative" here: say what the rule is.
+            message += " (log sampling needs min_value > 0)"
+        raise SpaceEditError(message) from None
     name = config["name"]
     if kind in ("Int", "Float"):
         _check_numeric(name, hp, config, explicit_default)

@@ -204,7 +204,7 @@ def test_tune_returns_at_once_and_subcommands_act_on_the_latest_or_named(shell, 
         ("%tune tuner.fit(epochs=1)", "expected <tuner>.search(...)"),
         ("%tune time.search()", "not a keras_tuner tuner"),
         ("%tune status nobody", "no search named 'nobody'"),
-        ("%tune status", "no search started by %tune yet"),
+        ("%tune status", "no search running or started by %tune"),
         ("%tune pause tuner", "not a kt_widgets tuner"),
         ("%tune list everything", "takes no arguments"),
         # The cell magic's line typed as a line magic: say which form it is.
@@ -256,6 +256,25 @@ def test_a_bad_watch_line_gives_one_line_and_watches_nothing(shell, capsys, code
     assert says in usage_error(shell, capsys, code)
     assert threading.active_count() == threads
     assert "watcher" not in shell.user_ns
+
+
+def test_subcommands_without_a_name_act_on_the_latest_search_started_from_python(shell, capsys):
+    run(shell, "import kt_widgets\nfirst = quadratic('first', batch_seconds=0.05)")
+    run(shell, "second = quadratic('second', batch_seconds=0.05)")
+    run(shell, "kt_widgets.search(first, background=True)")
+    run(shell, "kt_widgets.search(second, background=True)")
+    try:
+        capsys.readouterr()
+        run(shell, "%tune pause")
+        assert capsys.readouterr().out.startswith("second: ")
+        assert shell.user_ns["second"].control.pause_requested
+        assert not shell.user_ns["first"].control.pause_requested
+    finally:
+        for name in ("first", "second"):
+            tuner = shell.user_ns[name]
+            tuner.control.resume()
+            tuner.stop()
+            tuner.wait(10)
 
 
 def test_a_second_search_of_a_running_tuner_is_refused_in_one_line(shell, capsys):

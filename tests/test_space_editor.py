@@ -180,7 +180,7 @@ def test_hyperband_samples_new_models_from_the_edited_space(tmp_path):
 INVALID = [
     # keras_tuner's own rules, raised by its classes
     ("units", dict(min_value=7, max_value=3), "min_value 7 is greater than the max_value 3"),
-    ("x", dict(min_value=0.0, sampling="log"), "does not support negative values"),
+    ("x", dict(min_value=0.0, sampling="log"), "log sampling needs min_value > 0"),
     ("x", dict(min_value=1e-4, max_value=0.1, sampling="log", step=1), "expected step > 1"),
     ("act", dict(values=[]), "`values` must be provided"),
     ("act", dict(values=[1, "relu"]), "only one type of value"),
