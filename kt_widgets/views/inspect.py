@@ -298,8 +298,11 @@ class InspectPanel(widgets.VBox):
         self._key = key
         single = records[0] if selection.mode in (ins.BEST, ins.TRIAL) else None
         self._shown_trial = single.trial_id if single is not None else None
+        # The body first (drawing its figures takes a moment), then both at once:
+        # a title never stands over another trial's body.
+        body = self._body(state, selection, records)
         self.title.value = f'<b class="ktw-inspect-title">{escape(self._title(selection))}</b>'
-        self.body.value = self._body(state, selection, records)
+        self.body.value = body
         loadable = single is not None and single.status in SCORED_TRIAL_STATUSES
         self.load_button.disabled = not loadable
         self.notice.value = notice
