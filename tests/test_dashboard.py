@@ -173,6 +173,14 @@ def test_header_escapes_user_text_and_shows_the_error(dashboard):
     assert dashboard.header.pause_button.disabled and dashboard.header.stop_button.disabled
 
 
+def test_the_header_tells_elapsed_time_once_the_search_has_started(dashboard):
+    dashboard.push()
+    assert "elapsed" not in dashboard.header.text.value  # built, not searched yet
+    dashboard.state.set_status(st.RUNNING)
+    dashboard.push()
+    assert "elapsed 0." in dashboard.header.text.value
+
+
 def test_buttons_call_the_controls_and_follow_the_status(dashboard):
     state, controls = dashboard.state, dashboard._controls
     state.set_status(st.RUNNING)
@@ -209,16 +217,36 @@ def test_space_and_log_escape_html(dashboard):
             }
         ]
     )
+    log_messages = record_messages(dashboard.log.text)
     state.log("warning: <script>alert(1)</script>")
     dashboard.push()
-    # The space travels as data; js/space.js sets it as text, never as HTML.
+    # The space and the log travel as data; js/space.js and js/log.js set them
+    # as text, never as HTML.
     assert dashboard.space.rows[0]["name"] == "<u>units</u>"
     assert not dashboard.space.editable  # no tuner.space behind these controls
-    assert "<script>" not in dashboard.log.text.value
+    assert log_messages[-1]["lines"] == ["warning: <script>alert(1)</script>"]
     dashboard.log.clear_button.click()
     state.log("newer")
     dashboard.push()
     assert dashboard.log.lines == ["newer"]
+    assert log_messages[-1]["reset"] and log_messages[-1]["lines"] == ["newer"]
+
+
+def test_the_log_sends_new_lines_only_and_everything_to_a_view_that_opens(dashboard):
+    state = dashboard.state
+    sent = record_messages(dashboard.log.text)
+    for i in range(300):
+        state.log(f"line {i}")
+    dashboard.push()
+    state.log("\x1b[31mred\x1b[0m one more")
+    dashboard.push()
+    assert sent[-1] == {"type": "lines", "reset": False, "lines": ["red one more"], "keep": 200}
+    dashboard.push()  # nothing new: nothing sent
+    count = len(sent)
+    dashboard.log.text._handle_message(None, {"type": "ready"}, [])  # a view opens
+    dashboard.push()
+    assert len(sent) == count + 1 and sent[-1]["reset"]
+    assert sent[-1]["lines"] == [f"line {i}" for i in range(101, 300)] + ["red one more"]
 
 
 def test_the_pump_thread_updates_the_widgets_live():

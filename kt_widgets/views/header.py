@@ -98,10 +98,12 @@ def header_html(
         parts.append(
             f'<span class="ktw-running">trial {escape(summary.running_trial)}: {epoch}</span>'
         )
-    elapsed = f"elapsed {format_duration(summary.elapsed)}"
-    if summary.remaining_estimate is not None:
-        elapsed += f" · ~{format_duration(summary.remaining_estimate)} left"
-    parts.append(f'<span class="ktw-elapsed">{elapsed}</span>')
+    # A search not yet started (or a watched project seen idle) has no time to tell.
+    if summary.elapsed > 0 or summary.status != st.IDLE:
+        elapsed = f"elapsed {format_duration(summary.elapsed)}"
+        if summary.remaining_estimate is not None:
+            elapsed += f" · ~{format_duration(summary.remaining_estimate)} left"
+        parts.append(f'<span class="ktw-elapsed">{elapsed}</span>')
     if summary.best_trial is not None:
         best = (
             f"best {escape(summary.objective)} ({escape(summary.direction)}): "

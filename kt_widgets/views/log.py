@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from html import escape
 
 import ipywidgets as widgets
 
 from kt_widgets.core.text import strip_ansi
+from kt_widgets.views.base import StreamedWidget, static_file, view_module
 
 LINES_SHOWN = 200
+
+
+class LogText(StreamedWidget):
+    """The lines themselves (browser code: js/log.js). New lines travel as
+    messages, so a push costs the lines it adds, not the whole log again."""
+
+    _esm = view_module("log.js")
+    _css = static_file("dashboard.css")
+
+    def send_lines(self, lines: list[str], reset: bool = False) -> None:
+        self.send({"type": "lines", "reset": reset, "lines": lines, "keep": LINES_SHOWN})
 
 
 class LogView(widgets.VBox):
@@ -19,7 +30,8 @@ class LogView(widgets.VBox):
     Only the dashboard's pump thread writes the widget: a click records the
     request and the position of the newest line at that moment (`position()`);
     the pump then drops every line up to it, including lines written before the
-    click that it had not shown yet, and adds the newer ones.
+    click that it had not shown yet, and adds the newer ones. A view that opens
+    (or reopens) asks for the lines kept here, through the pump too.
     """
 
     def __init__(
@@ -27,9 +39,14 @@ class LogView(widgets.VBox):
     ) -> None:
         self._lines: list[str] = []
         self._clear = threading.Event()
+        self._resend = threading.Event()
         self._cleared_at = 0
-        self.text = widgets.HTML()
-        self.text.add_class("ktw-log")
+
+        def request_resend() -> None:
+            self._resend.set()
+            on_change()
+
+        self.text = LogText(on_ready=request_resend)
         self.clear_button = widgets.Button(description="Clear log", icon="eraser")
         self.clear_button.layout.width = "110px"
 
@@ -48,22 +65,17 @@ class LogView(widgets.VBox):
 
     def add(self, lines: list[str], first: int | None = None) -> None:
         """Append `lines`; `first` is the position of the first of them."""
+        reset = False
         if self._clear.is_set():
             self._clear.clear()
-            self._lines = []
+            self._lines, reset = [], True
             if first is not None:  # lines written before the click stay hidden
                 lines = lines[max(0, self._cleared_at - first + 1) :]
-            changed = True
-        else:
-            changed = bool(lines)
-        if not changed:
+        if self._resend.is_set():
+            self._resend.clear()
+            reset = True
+        if not lines and not reset:
             return
+        lines = [strip_ansi(line) for line in lines][-LINES_SHOWN:]
         self._lines = (self._lines + lines)[-LINES_SHOWN:]
-        body = escape(strip_ansi("\n".join(self._lines))) or "(no output)"
-        # column-reverse keeps the box scrolled to its end, the newest lines,
-        # each time the text is replaced.
-        self.text.value = (
-            '<div style="max-height:180px;overflow:auto;display:flex;'
-            'flex-direction:column-reverse">'
-            f'<pre style="font-size:11px;margin:0">{body}</pre></div>'
-        )
+        self.text.send_lines(self._lines if reset else lines, reset=reset)
