@@ -229,6 +229,20 @@ def test_dashboard_in_jupyterlab(lab, page):
         arg=picked,
         timeout=10_000,
     )
+    # The Log: one line per trial, in order, and the controls used, set as text.
+    dashboard.get_by_text("Log", exact=True).click()
+    log_text = dashboard.locator(".ktw-log-text")
+    wait_js(
+        page,
+        f"""() => {{
+            const text = document.querySelector('.ktw-log-text')?.textContent ?? '';
+            return (text.match(/^Trial \\S+ COMPLETED/gm) || []).length === {MAX_TRIALS};
+        }}""",
+        lambda: f"the log should have a line per trial: {log_text.text_content()!r}",
+        timeout=5_000,
+    )
+    assert "kt_widgets: pause asked" in log_text.text_content()
+    dashboard.get_by_text("Log", exact=True).click()
     # The search space, for the screenshot.
     dashboard.get_by_text("Search space", exact=True).click()
 
