@@ -6,10 +6,12 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
+from kt_widgets.core.epochs import Execution, Point
 from kt_widgets.core.serialize import json_restore, json_safe
-from kt_widgets.core.state import TRIAL_SKIPPED, TRIAL_STOPPED, Point
+from kt_widgets.core.state import TRIAL_SKIPPED, TRIAL_STOPPED
 
 # Per-epoch logs of one trial, in its `trial_<id>` directory.
 CURVES_FILE = "kt_widgets_epochs.json"
@@ -39,7 +41,7 @@ def write_json_atomic(path: str, data: Any) -> None:
 
 
 def write_curves(
-    trial_dir: str, executions: list[list[Point]], ended_by: str | None = None
+    trial_dir: str, executions: Sequence[Sequence[Point]], ended_by: str | None = None
 ) -> None:
     data: dict[str, Any] = {
         "format": _FORMAT,
@@ -81,8 +83,8 @@ def remove_partial_files(trial_dir: str) -> list[str]:
     return removed
 
 
-def read_curves(trial_dir: str) -> list[list[Point]]:
-    """The per-epoch logs saved for a trial; [] when there are none."""
+def read_curves(trial_dir: str) -> list[Execution]:
+    """The per-epoch logs saved for a trial, packed; [] when there are none."""
     path = os.path.join(trial_dir, CURVES_FILE)
     try:
         with open(path, encoding="utf-8") as f:
@@ -90,7 +92,10 @@ def read_curves(trial_dir: str) -> list[list[Point]]:
     except FileNotFoundError:
         return []
     executions = data.get("executions", []) if isinstance(data, dict) else []
-    return [[(int(epoch), json_restore(logs)) for epoch, logs in points] for points in executions]
+    return [
+        Execution((int(epoch), json_restore(logs)) for epoch, logs in points)
+        for points in executions
+    ]
 
 
 def write_space_edits(project_dir: str, edits: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ import math
 import threading
 
 from kt_widgets.core import state as st
+from kt_widgets.core.epochs import Execution
 from kt_widgets.core.state import SearchState
 
 
@@ -34,6 +35,77 @@ def test_a_retried_trial_starts_its_curves_again():
     assert state.curves("0") == []
     assert state.trial("0").status == "RUNNING"
     assert state.trial("0").message is None
+
+
+def test_packed_epochs_read_back_as_they_were_logged():
+    points = [
+        (0, {"loss": 1.5, "val_loss": 1.75}),
+        (1, {"loss": math.nan, "val_loss": math.inf}),
+        (2, {"loss": -0.0, "val_loss": 1e-300}),
+    ]
+    execution = Execution(points)
+    assert len(execution) == 3
+    assert execution[0] == points[0] and execution[-1] == points[-1]
+    assert execution[2:] == points[2:] and len(execution[1:]) == 2
+    assert [epoch for epoch, _ in execution] == [0, 1, 2]
+    assert math.isnan(execution[1][1]["loss"]) and execution[1][1]["val_loss"] == math.inf
+    assert math.copysign(1, execution[2][1]["loss"]) == -1
+    assert execution == execution.copy()  # its NaN included
+
+
+def test_a_metric_missing_from_an_epoch_stays_missing_and_nan_stays_nan():
+    state = SearchState()
+    state.trial_started("0", {})
+    state.epoch_ended("0", 0, {"loss": 1.0, "val_loss": math.nan})
+    state.epoch_ended("0", 1, {"loss": 0.5})  # no validation this epoch
+    state.epoch_ended("0", 2, {"val_loss": 0.25, "loss": 0.4})
+    [points] = state.curves("0")
+    logs = [logs for _, logs in points]
+    assert math.isnan(logs[0]["val_loss"])
+    assert logs[1] == {"loss": 0.5} and "val_loss" not in points[1][1]
+    assert logs[2] == {"loss": 0.4, "val_loss": 0.25}
+
+
+def test_a_metric_may_appear_in_the_middle_of_an_execution():
+    state = SearchState()
+    state.trial_started("0", {})
+    state.epoch_ended("0", 0, {"loss": 1.0})
+    state.epoch_ended("0", 1, {"loss": 0.8})
+    state.epoch_ended("0", 2, {"loss": 0.6, "lr": 0.01})
+    assert state.curves("0") == [
+        [(0, {"loss": 1.0}), (1, {"loss": 0.8}), (2, {"loss": 0.6, "lr": 0.01})]
+    ]
+    assert state.epoch_metric_names() == ["loss", "lr"]
+
+
+def test_values_that_are_not_floats_are_kept_as_given():
+    execution = Execution()
+    execution.append(0, {"loss": 1.0, "steps": 32, "note": "warm-up", "best": True})
+    execution.append(1, {"loss": 0.5, "steps": 64, "note": None})
+    [(_, first), (_, second)] = execution
+    assert first == {"loss": 1.0, "steps": 32, "note": "warm-up", "best": True}
+    assert type(first["steps"]) is int and first["best"] is True
+    assert second == {"loss": 0.5, "steps": 64, "note": None}
+
+
+def test_a_new_execution_starts_when_the_epoch_number_does_not_increase():
+    state = SearchState()
+    state.trial_started("0", {})
+    for epoch in (0, 1, 2, 2, 3, 0):  # a repeated epoch is a new fit too
+        state.epoch_ended("0", epoch, {"loss": float(epoch)})
+    curves = state.curves("0")
+    assert [[e for e, _ in points] for points in curves] == [[0, 1, 2], [2, 3], [0]]
+    assert state.trial("0").epochs_done == 3
+
+
+def test_a_copy_of_the_curves_does_not_change_with_later_epochs():
+    state = SearchState()
+    state.trial_started("0", {})
+    state.epoch_ended("0", 0, {"loss": 1.0})
+    [before] = state.curves("0")
+    state.epoch_ended("0", 1, {"loss": 0.5, "val_loss": 0.6})
+    assert before == [(0, {"loss": 1.0})]
+    assert state.curves("0") == [[(0, {"loss": 1.0}), (1, {"loss": 0.5, "val_loss": 0.6})]]
 
 
 def test_changed_since_lists_only_trials_changed_after_a_version():

@@ -17,6 +17,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from kt_widgets.core.epochs import Execution, append_epoch, as_execution
+
 # Search statuses, as shown in the dashboard header and `tuner.status`.
 IDLE = "idle"
 RUNNING = "running"
@@ -42,8 +44,6 @@ DONE_TRIAL_STATUSES = (TRIAL_COMPLETED, TRIAL_SKIPPED, TRIAL_FAILED)
 
 LOG_LINES_KEPT = 2000
 
-Point = tuple[int, dict[str, float]]  # (epoch, logs)
-
 
 @dataclass
 class TrialRecord:
@@ -55,9 +55,9 @@ class TrialRecord:
     score: float | None = None
     best_step: int | None = None
     metrics: dict[str, float] = field(default_factory=dict)
-    # One list of (epoch, logs) per execution; a new execution starts when the
-    # epoch number does not increase (each `fit` restarts its count).
-    executions: list[list[Point]] = field(default_factory=list)
+    # The (epoch, logs) pairs of each execution, packed; a new execution starts
+    # when the epoch number does not increase (each `fit` restarts its count).
+    executions: list[Execution] = field(default_factory=list)
     started: float | None = None
     ended: float | None = None
     message: str | None = None
@@ -89,7 +89,7 @@ class TrialRecord:
             self,
             hyperparameters=dict(self.hyperparameters),
             metrics=dict(self.metrics),
-            executions=[list(points) for points in self.executions],
+            executions=[points.copy() for points in self.executions],
         )
 
 
@@ -270,12 +270,13 @@ class SearchState:
             changed.reverse()
             return self._version, changed
 
-    def curves(self, trial_id: str) -> list[list[Point]]:
+    def curves(self, trial_id: str) -> list[Execution]:
+        """A copy of the trial's executions, each a sequence of (epoch, logs) pairs."""
         with self._lock:
             record = self._trials.get(trial_id)
             if record is None:
                 return []
-            return [list(points) for points in record.executions]
+            return [points.copy() for points in record.executions]
 
     def hyperparameter_kinds(self) -> dict[str, str]:
         """Hyperparameter names seen, in order, each "number" or "text"."""
@@ -536,13 +537,9 @@ class SearchState:
                 self._uncount(record)
                 record.started = time.time()
                 self._count(record)
-            executions = record.executions
-            if not executions or epoch <= executions[-1][-1][0]:
-                executions.append([])
-            executions[-1].append((epoch, logs))
-            for name in logs:
-                if name not in self._epoch_metric_names:
-                    self._epoch_metric_names[name] = None
+            if append_epoch(record.executions, epoch, logs):
+                for name in logs:
+                    self._epoch_metric_names.setdefault(name, None)
             self._changed(trial_id)
 
     def trial_ended(
@@ -578,7 +575,7 @@ class SearchState:
         # without validation data, or a renamed metric) says which names it logged.
         if record.status != TRIAL_FAILED or not record.message or _NOTE in record.message:
             return
-        logged = {name for points in record.executions for _, logs in points for name in logs}
+        logged = {name for points in record.executions for name in points.metric_names()}
         missing = [name for name in self.objective_metrics if name and name not in logged]
         if logged and missing:
             record.message += (
@@ -591,6 +588,7 @@ class SearchState:
             earlier = self._trials.get(record.trial_id)
             if earlier is not None:
                 self._uncount(earlier)
+            record.executions = [as_execution(points) for points in record.executions]
             self._trials[record.trial_id] = record
             self._note_missing_objective(record)
             self._count(record)
@@ -599,9 +597,8 @@ class SearchState:
             for name in record.metrics:
                 self._metric_names.setdefault(name, None)
             for points in record.executions:
-                for _, logs in points:
-                    for name in logs:
-                        self._epoch_metric_names.setdefault(name, None)
+                for name in points.metric_names():
+                    self._epoch_metric_names.setdefault(name, None)
             self._changed(record.trial_id)
 
     def log(self, text: str) -> None:
