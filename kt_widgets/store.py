@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from kt_widgets.core.epochs import Execution, Point
+from kt_widgets.core.executions import Execution, Point
 from kt_widgets.core.serialize import json_restore, json_safe
 from kt_widgets.core.state import TRIAL_SKIPPED, TRIAL_STOPPED
 

@@ -4,7 +4,7 @@ import math
 import threading
 
 from kt_widgets.core import state as st
-from kt_widgets.core.epochs import Execution
+from kt_widgets.core.executions import Execution
 from kt_widgets.core.state import SearchState
 
 

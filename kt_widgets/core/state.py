@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from kt_widgets.core.epochs import Execution, append_epoch, as_execution
+from kt_widgets.core.executions import Execution, append_epoch, as_execution
 
 # Search statuses, as shown in the dashboard header and `tuner.status`.
 IDLE = "idle"
