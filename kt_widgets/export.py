@@ -61,6 +61,8 @@ def trials_dataframe(state: SearchState):
         return pd.DataFrame(columns=["trial_id", "status", "score"])
     for column in _TIME_COLUMNS:
         frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    # Steps stay integers where some are missing (a failed trial has none): "9", not "9.0".
+    frame["best_step"] = frame["best_step"].astype("Int64")
     return frame
 
 

@@ -82,7 +82,7 @@ class InspectionMixin:
             An `Inspection`: trial id, status, score, hyperparameters, final
             metrics, architecture, the evaluation's metrics and the model.
         """
-        trial = self._finished_trial(trial_id)
+        trial = self._finished_trial_model(trial_id)
         model = models.load_trial_model(self, trial)
         evaluation = None
         if x is not None:
@@ -109,7 +109,7 @@ class InspectionMixin:
             trial_id: str or None. The trial; None means the best completed
                 one. Defaults to None.
         """
-        return models.load_trial_model(self, self._finished_trial(trial_id))
+        return models.load_trial_model(self, self._finished_trial_model(trial_id))
 
     def trials_dataframe(self):
         """One row per trial (pandas): see `kt_widgets.export.trials_dataframe`."""
@@ -169,12 +169,22 @@ class InspectionMixin:
         """
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
             raise ValueError(f"{name!r} is not a valid Python name.")
-        trial = self._finished_trial(trial_id)
+        trial = self._finished_trial_model(trial_id)
         kernel.bind(name, models.load_trial_model(self, trial))
         score = f" ({self.search_state.objective} {format_score(trial.score)})"
         return f"{name} = the model of trial {trial.trial_id}{score}, with its best weights."
 
     # -- internals ------------------------------------------------------------------
+    def _finished_trial_model(self, trial_id: str | None):
+        """The completed trial whose model is asked for; refused where there is no model."""
+        trial = self._finished_trial(trial_id)
+        if getattr(self, "hypermodel", None) is None:
+            raise ValueError(
+                "This tuner has no model-building function (its run_trial makes no "
+                "Keras model): there is no model to load or evaluate."
+            )
+        return trial
+
     def _finished_trial(self, trial_id: str | None):
         if trial_id is None:
             best_id, _ = self.search_state.best()

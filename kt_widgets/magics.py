@@ -203,6 +203,21 @@ class TuneMagics(Magics):
             return "<%%tune cell>"
 
     # -- finding a search ---------------------------------------------------------
+    def known_searches(self) -> dict[str, Any]:
+        """The searches of %tune, then those started from Python: by their name in
+        the notebook if they have one, else (still running) by their project."""
+        known = dict(self.searches)
+        named = [
+            (name, value)
+            for name, value in self.shell.user_ns.items()
+            if isinstance(value, NotebookTunerMixin) and not name.startswith("_")
+        ]
+        running = [(tuner.project_name, tuner) for tuner in active_searches()]
+        for name, tuner in named + running:
+            if tuner.status != st.IDLE and all(tuner is not seen for seen in known.values()):
+                known[name] = tuner
+        return known
+
     def target(self, words: list[str], command: str) -> tuple[str, Any]:
         """The search a subcommand acts on: the one named in `words`, or the latest."""
         if len(words) > 1:
@@ -217,14 +232,16 @@ class TuneMagics(Magics):
                 f"no search running or started by %tune: name one, %tune {command} NAME"
             )
         name = words[0]
+        if name.startswith("-"):
+            raise TuneUsageError(f"%tune {command} has no option {name}: %tune {command} [NAME]")
         if name in self.searches:
             return name, self.searches[name]
         tuner = self.shell.user_ns.get(name) if name.isidentifier() else None
         if isinstance(tuner, NotebookTunerMixin):
             return name, tuner
         if tuner is None:
-            known = ", ".join(self.searches) or "none yet"
-            raise TuneUsageError(f"no search named {name!r} (searches of %tune: {known})")
+            known = ", ".join(self.known_searches()) or "none yet"
+            raise TuneUsageError(f"no search named {name!r} (searches: {known})")
         raise TuneUsageError(
             f"{name!r} is a {type(tuner).__name__}, not a kt_widgets tuner: "
             f"start its search with %tune {name}.search(...)"
@@ -274,18 +291,7 @@ def _wait(magics: TuneMagics, words: list[str]) -> None:
 def _list(magics: TuneMagics, words: list[str]) -> None:
     if words:
         raise TuneUsageError(f"%tune list takes no arguments, got {' '.join(words)}")
-    listed = dict(magics.searches)
-    # Then the searches started from Python: by their name in the notebook if they
-    # have one, else (still running) by their project.
-    named = [
-        (name, value)
-        for name, value in magics.shell.user_ns.items()
-        if isinstance(value, NotebookTunerMixin) and not name.startswith("_")
-    ]
-    running = [(tuner.project_name, tuner) for tuner in active_searches()]
-    for name, tuner in named + running:
-        if tuner.status != st.IDLE and all(tuner is not known for known in listed.values()):
-            listed[name] = tuner
+    listed = magics.known_searches()
     if not listed:
         print("no searches yet")
     for name, tuner in listed.items():

@@ -24,7 +24,7 @@ import keras
 import keras_tuner
 from keras_tuner.src.engine import oracle as oracle_module
 
-from kt_widgets import distributed, epochs, kernel, reloading, store, summaries
+from kt_widgets import distributed, epochs, failure_limit, kernel, reloading, store, summaries
 from kt_widgets.controls import ControlsMixin, StopNow
 from kt_widgets.core import state as st
 from kt_widgets.core.control import SearchControl
@@ -179,6 +179,7 @@ class NotebookTunerMixin(ControlsMixin):
         with _searching_lock:
             _searching[self._project] = weakref.ref(self)
         self.control.reset()
+        failure_limit.count_failures_after_last_limit(self.oracle)
         self.search_state.set_max_trials(self.oracle.max_trials)
         if not self._trials_left():
             self.search_state.log(
@@ -393,6 +394,10 @@ class NotebookTunerMixin(ControlsMixin):
             except BaseException as error:
                 self.control.hold_for_shutdown()  # an error of the teardown is not the search's
                 release_leaked_oracle_lock(self.oracle)
+                for trial in failure_limit.settle_trial_at_limit(self.oracle):
+                    self.search_state.trial_ended(
+                        trial.trial_id, st.TRIAL_FAILED, message=trial.message
+                    )
                 self._save_curves()
                 self._search_error = error
                 self.search_state.fail(f"{type(error).__name__}: {error}", traceback.format_exc())

@@ -1,8 +1,12 @@
 """What a control says back: why Continue cannot add trials, and a log line per action."""
 
+import json
+
 import keras_tuner
 import pytest
 from test_tuner import FunctionTuner, objective_value, wait_for
+
+import kt_widgets as ktw
 
 
 class GridFunctionTuner(FunctionTuner):
@@ -81,3 +85,72 @@ def test_each_control_action_and_a_stopped_trial_have_a_log_line(tmp_path):
         "kt_widgets: trial 0 ends after its current epoch (skipped)",
         "kt_widgets: stop asked: the search ends when trial 0 does",
     ]
+
+
+class ModeTuner(ktw.Tuner):
+    """A trial in mode "bad" raises: pinning "bad" reaches the consecutive-failures limit."""
+
+    def run_trial(self, trial, *args, **kwargs):
+        trial.hyperparameters.Float("x", 0.0, 1.0)  # makes each trial new
+        if trial.hyperparameters.Choice("mode", ["ok", "bad"]) == "bad":
+            raise ValueError("bad mode")
+        return 1.0
+
+
+def test_a_search_ended_by_the_failure_limit_continues_once_the_cause_is_fixed(tmp_path):
+    def build(overwrite):
+        modes = keras_tuner.HyperParameters()
+        modes.Choice("mode", ["ok", "bad"])
+        modes.Float("x", 0.0, 1.0)
+        oracle = keras_tuner.oracles.RandomSearchOracle(
+            hyperparameters=modes,
+            max_trials=6,
+            seed=3,
+            max_consecutive_failed_trials=2,
+            max_retries_per_trial=0,
+        )
+        return ModeTuner(
+            oracle=oracle,
+            directory=str(tmp_path),
+            project_name="limit",
+            overwrite=overwrite,
+        )
+
+    tuner = build(overwrite=True)
+    tuner.space.fix("mode", "bad")
+    tuner.search(background=True)
+    with pytest.raises(RuntimeError, match="consecutive failures"):
+        tuner.wait(timeout=60)
+    assert tuner.status == "failed"
+    statuses = {i: t.status for i, t in tuner.oracle.trials.items()}
+    assert list(statuses.values()) == ["FAILED", "FAILED"], statuses
+    # The trial whose end hit the limit is recorded FAILED on disk, not left RUNNING.
+    for trial_id in statuses:
+        saved = json.loads((tmp_path / "limit" / f"trial_{trial_id}" / "trial.json").read_text())
+        assert saved["status"] == "FAILED"
+        assert tuner.search_state.trial(trial_id).status == "FAILED"  # so says the table
+
+    tuner.space.fix("mode", "ok")  # the cause, fixed
+    assert "continue" not in tuner.blocked_controls()
+    tuner.continue_search(background=False)
+    assert tuner.status == "finished"
+    trials = tuner.oracle.trials
+    assert len(trials) == 6 and len(set(trials)) == 6
+    assert [t.status for t in trials.values()] == ["FAILED"] * 2 + ["COMPLETED"] * 4
+    assert all(t.hyperparameters.get("mode") == "ok" for t in list(trials.values())[2:])
+
+    # The same after a reload: a project that ended at the limit goes on.
+    tuner = build(overwrite=True)
+    tuner.space.fix("mode", "bad")
+    with pytest.raises(RuntimeError, match="consecutive failures"):
+        tuner.search(background=False)
+    reloaded = build(overwrite=False)
+    reloaded.space.fix("mode", "ok")
+    reloaded.search(background=False)
+    assert [t.status for t in reloaded.oracle.trials.values()] == ["FAILED"] * 2 + ["COMPLETED"] * 4
+    # Within one search keras_tuner's limit holds as before.
+    reloaded.space.fix("mode", "bad")
+    reloaded.max_trials = 10
+    with pytest.raises(RuntimeError, match="consecutive failures"):
+        reloaded.search(background=False)
+    assert [t.status for t in reloaded.oracle.trials.values()][6:] == ["FAILED"] * 2

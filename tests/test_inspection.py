@@ -1,5 +1,6 @@
 """Trial inspection without training: the panel's rules, comparison, export, figures."""
 
+import csv
 import io
 import math
 import threading
@@ -162,8 +163,10 @@ def test_trials_dataframe_has_one_row_per_trial_as_keras_tuner_recorded_it(searc
             assert row["score"] == pytest.approx(trial.score)
             assert row["aux"] == trial.metrics.get_last_value("aux")
             assert row["epochs"] == 3 and pd.isna(row["error"])
+            assert row["best_step"] == trial.best_step
         else:
             assert pd.isna(row["score"]) and "x too large" in row["error"]
+            assert pd.isna(row["best_step"])  # a failed trial has no best step
         assert row["ended"] >= row["started"] and row["duration"] >= 0
     assert str(frame["started"].dtype) == "datetime64[ns, UTC]"
 
@@ -186,6 +189,8 @@ def test_the_csv_download_round_trips_to_the_dataframe(searched):
     # Missing values stay missing (pandas reads an empty text cell as NaN, not None).
     pd.testing.assert_frame_equal(missing_as_none(back), missing_as_none(frame), check_dtype=False)
     assert message["text"] == trials_csv(searched.search_state)
+    steps = [row["best_step"] for row in csv.DictReader(io.StringIO(message["text"]))]
+    assert "" in steps and all(step == "" or step.isdigit() for step in steps), steps
 
 
 def test_the_dataframe_of_an_empty_search_has_the_key_columns():
@@ -249,3 +254,19 @@ def test_a_report_figure_shows_itself_as_png_in_a_notebook(searched):
 
     data, _ = DisplayFormatter().format(searched.plot_scores())
     assert data["image/png"].startswith(b"\x89PNG")
+
+
+def test_a_model_free_tuner_offers_no_model_and_says_why_when_asked(searched):
+    panel = searched.dashboard.inspection
+    assert panel.load_button not in panel.children[-1].children  # no Load button
+    best = searched.search_state.best()[0]
+    assert best is not None
+    for ask in (
+        lambda: searched.load_trial_model(),
+        lambda: searched.inspect(trial_id=best),
+        lambda: searched.bind_model(best, "model"),
+    ):
+        with pytest.raises(ValueError, match="no model-building function"):
+            ask()
+    searched.dashboard.flush()
+    assert "tuner.inspect" not in panel.body.value  # nothing to evaluate

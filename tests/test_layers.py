@@ -36,7 +36,7 @@ def test_core_imports_only_the_standard_library_and_itself():
 
 def test_keras_side_never_imports_widgets():
     keras_side = ("tuner.py", "controls.py", "runner.py", "store.py", "distributed.py")
-    extra = ("space_editor.py", "epochs.py", "reloading.py", "summaries.py")
+    extra = ("space_editor.py", "epochs.py", "reloading.py", "failure_limit.py", "summaries.py")
     inspecting = ("models.py", "inspection.py", "export.py", "figures.py")
     for name in (*keras_side, "project_files.py", *extra, *inspecting):
         names = imports_of(PACKAGE / name)

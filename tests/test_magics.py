@@ -204,6 +204,7 @@ def test_tune_returns_at_once_and_subcommands_act_on_the_latest_or_named(shell, 
         ("%tune tuner.fit(epochs=1)", "expected <tuner>.search(...)"),
         ("%tune time.search()", "not a keras_tuner tuner"),
         ("%tune status nobody", "no search named 'nobody'"),
+        ("%tune status --json", "%tune status has no option --json"),
         ("%tune status", "no search running or started by %tune"),
         ("%tune pause tuner", "not a kt_widgets tuner"),
         ("%tune list everything", "takes no arguments"),
@@ -269,6 +270,8 @@ def test_subcommands_without_a_name_act_on_the_latest_search_started_from_python
         assert capsys.readouterr().out.startswith("second: ")
         assert shell.user_ns["second"].control.pause_requested
         assert not shell.user_ns["first"].control.pause_requested
+        # A wrong name lists the searches started from Python too.
+        assert "(searches: first, second)" in usage_error(shell, capsys, "%tune stop third")
     finally:
         for name in ("first", "second"):
             tuner = shell.user_ns[name]

@@ -5,7 +5,7 @@ import threading
 
 from kt_widgets.core import state as st
 from kt_widgets.core.executions import Execution
-from kt_widgets.core.state import SearchState
+from kt_widgets.core.state import SearchState, TrialRecord
 
 
 def test_epochs_group_into_executions_when_the_count_restarts():
@@ -135,6 +135,17 @@ def test_best_skips_nan_failed_and_running_trials_and_follows_direction():
     assert state.best() == ("3", 0.7)
     state.direction = "min"
     assert state.best() == ("0", 0.5)
+
+
+def test_only_a_scored_trial_has_a_best_step():
+    # keras_tuner gives every trial a best_step, 0 for a failed or interrupted one.
+    state = SearchState(objective="loss")
+    for trial_id, status in [("0", "COMPLETED"), ("1", "FAILED"), ("2", "SKIPPED")]:
+        state.trial_started(trial_id, {})
+        state.trial_ended(trial_id, status, score=0.5 if status != "FAILED" else None, best_step=0)
+    state.restore_trial(TrialRecord("3", status="INTERRUPTED", best_step=0))
+    steps = {trial_id: state.trial(trial_id).best_step for trial_id in "0123"}
+    assert steps == {"0": 0, "1": None, "2": 0, "3": None}
 
 
 def test_no_best_without_a_completed_trial():

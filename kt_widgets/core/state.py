@@ -557,7 +557,7 @@ class SearchState:
             self._uncount(record)
             record.status = status
             record.score = score
-            record.best_step = best_step
+            record.best_step = _scored_step(status, best_step)
             record.metrics = dict(metrics or {})
             record.message = message
             self._note_missing_objective(record)
@@ -589,6 +589,7 @@ class SearchState:
             if earlier is not None:
                 self._uncount(earlier)
             record.executions = [as_execution(points) for points in record.executions]
+            record.best_step = _scored_step(record.status, record.best_step)
             self._trials[record.trial_id] = record
             self._note_missing_objective(record)
             self._count(record)
@@ -610,3 +611,8 @@ class SearchState:
                 self._log_seq += 1
                 self._log.append((self._log_seq, line))
             self._changed()
+
+
+def _scored_step(status: str, best_step: int | None) -> int | None:
+    # keras_tuner gives every trial a best_step, 0 for one that failed or never ended.
+    return best_step if status in SCORED_TRIAL_STATUSES else None

@@ -220,6 +220,8 @@ class InspectPanel(widgets.VBox):
 
     def __init__(self, inspector: Inspector | None, on_change: Callable[[], None]) -> None:
         self._inspector = inspector
+        # A model-free tuner (its own run_trial, no hypermodel) has no model to load.
+        self._has_models = getattr(inspector, "hypermodel", None) is not None
         self._on_change = on_change
         self._key: Any = None
         self._lock = threading.Lock()
@@ -243,7 +245,7 @@ class InspectPanel(widgets.VBox):
         self.load_button.on_click(lambda _button: self.load())
         self.notice = widgets.HTML()
         self.download = DownloadButton(on_request=self._request_download)
-        load_row = [self.load_button, self.name_box] if inspector is not None else []
+        load_row = [self.load_button, self.name_box] if self._has_models else []
         actions = widgets.HBox([*load_row, self.download, self.notice])
         actions.layout.align_items = "center"
         super().__init__([self.title, self.body, actions])
@@ -333,6 +335,6 @@ class InspectPanel(widgets.VBox):
             best=selection.mode == ins.BEST,
             architecture=architecture,
             evaluation=evaluation,
-            can_evaluate=inspector is not None,
+            can_evaluate=self._has_models,
         )
         return html + "<h4>Curves</h4>" + _figure_html(state, ids)
