@@ -13,7 +13,6 @@ import pytest
 from browser_support import (
     FINISH_MS,
     PAUSE_MS,
-    current_status,
     open_notebook_with_kernel,
     run_all_cells,
     running_trial,
@@ -147,7 +146,8 @@ def test_every_control_by_its_button(lab, page):
     # Continue: trial 1 runs again under its id; Stop lets it finish, starts no other.
     widget_button(page, "ktw-continue").click()
     wait_trial_status(page, "1", "RUNNING", timeout=PAUSE_MS)
-    assert current_status(page) == "running"
+    # The header comes in the same push as the row, as a message of its own.
+    wait_for_status(page, "running", 5_000)
     widget_button(page, "ktw-stop").click()
     wait_for_status(page, "stopping", PAUSE_MS)
     wait_for_status(page, "stopped", FINISH_MS)

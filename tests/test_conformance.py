@@ -562,6 +562,7 @@ SCENARIOS: dict[str, Scenario] = {
             and statuses(o) == ["FAILED"] * 3
             and all("Oversized model" in t[6][0] for t in o["trials"])
         ),
+        ours=let_go_at_the_limit,
         keras=True,
     ),
     "distribution_strategy_keras": Scenario(
