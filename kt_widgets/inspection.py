@@ -153,7 +153,7 @@ class InspectionMixin:
         trial = self.oracle.trials.get(trial_id)
         if trial is None:
             return Architecture(error=f"Trial {trial_id} is not known to the oracle.")
-        if getattr(self, "hypermodel", None) is None:
+        if not self.has_models:
             return Architecture(error="This tuner has no model-building function.")
         try:
             described = models.describe(models.build_keeping_session(self, trial.hyperparameters))
@@ -174,11 +174,16 @@ class InspectionMixin:
         score = f" ({self.search_state.objective} {format_score(trial.score)})"
         return f"{name} = the model of trial {trial.trial_id}{score}, with its best weights."
 
+    @property
+    def has_models(self) -> bool:
+        """Whether trials have models: a model-free tuner (its own run_trial) has none."""
+        return getattr(self, "hypermodel", None) is not None
+
     # -- internals ------------------------------------------------------------------
     def _finished_trial_model(self, trial_id: str | None):
         """The completed trial whose model is asked for; refused where there is no model."""
         trial = self._finished_trial(trial_id)
-        if getattr(self, "hypermodel", None) is None:
+        if not self.has_models:
             raise ValueError(
                 "This tuner has no model-building function (its run_trial makes no "
                 "Keras model): there is no model to load or evaluate."

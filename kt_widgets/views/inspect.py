@@ -35,6 +35,7 @@ class Inspector(Protocol):
     """What the panel asks of a tuner (a kt_widgets tuner is one)."""
 
     evaluations: EvaluationResults
+    has_models: bool
 
     def architecture(self, trial_id: str) -> Architecture: ...
     def bind_model(self, trial_id: str, name: str) -> str: ...
@@ -220,8 +221,7 @@ class InspectPanel(widgets.VBox):
 
     def __init__(self, inspector: Inspector | None, on_change: Callable[[], None]) -> None:
         self._inspector = inspector
-        # A model-free tuner (its own run_trial, no hypermodel) has no model to load.
-        self._has_models = getattr(inspector, "hypermodel", None) is not None
+        self._has_models = inspector is not None and inspector.has_models
         self._on_change = on_change
         self._key: Any = None
         self._lock = threading.Lock()
